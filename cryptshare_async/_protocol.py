@@ -1,0 +1,577 @@
+"""The sans-I/O core: build each API request, interpret each response.
+
+Nothing here does I/O or imports aiohttp: a request is a plain :class:`ApiRequest`
+value and a response a plain :class:`ApiResponse`, so this module is tested without an
+event loop or an HTTP mock.
+
+Example::
+
+    >>> req = create_session_request("alice@example.com", {"recipients": {}})
+    >>> req.method, req.path
+    ('POST', '/users/alice@example.com/transfer-sessions')
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, Final
+from urllib.parse import quote, unquote, urlsplit
+
+from attrs import define, field
+
+from ._errors import (
+    ApiError,
+    ApiVersionUnsupportedError,
+    BadRequestError,
+    InvalidInputError,
+    NotFoundError,
+    NotLicensedError,
+    PolicyRejectedError,
+    RateLimitedError,
+    ResponseParseError,
+    RuleViolationError,
+    ServerError,
+    TransferDeletedError,
+    TransferLockedError,
+    UnsupportedSecurityModeError,
+    VerificationError,
+    WrongPasswordError,
+)
+from ._validation import email_path_segment, path_segment, validate_header_value
+
+__all__ = [
+    "MAJOR_API_VERSION",
+    "ApiRequest",
+    "ApiResponse",
+    "TokenUse",
+    "build_headers",
+    "created_id",
+    "error_for_response",
+    "json_data",
+    "raise_for_status",
+]
+
+MAJOR_API_VERSION: Final = 1
+REVOCATION_MINOR_VERSION: Final = 10
+POLLING_MINOR_VERSION: Final = 12
+MAX_PAGE_SIZE: Final = 100
+_API_PREFIX: Final = "/api"
+
+
+class TokenUse(Enum):
+    """Whether an endpoint needs the sender's verification token."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+@define(frozen=True, slots=True)
+class ApiRequest:
+    """One API call, before any I/O.
+
+    ``path`` is relative to ``/api`` and already percent-encoded. ``json`` is a
+    JSON-ready value (``None``: no body). ``minimum_minor_version`` is what this endpoint
+    needs (``None``: the client's floor). ``idempotent`` requests may be retried.
+    """
+
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    token: TokenUse = TokenUse.NONE
+    minimum_minor_version: int | None = None
+    idempotent: bool = field()
+    expected: frozenset[int] = frozenset({200})
+    language: str | None = None
+    sender_email: str | None = None
+    extra_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    streamed_body: bool = False
+
+    @idempotent.default
+    def _idempotent_by_method(self) -> bool:
+        return self.method in {"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}
+
+    @property
+    def url_path(self) -> str:
+        """The full path under the server root, e.g. ``/api/users/...``."""
+        return _API_PREFIX + self.path
+
+
+@define(frozen=True, slots=True)
+class ApiResponse:
+    """An HTTP answer, read whole (bodies of API answers are small JSON documents)."""
+
+    status: int
+    headers: Mapping[str, str] = field(repr=False)
+    body: bytes = field(repr=False)
+
+
+def build_headers(
+    request: ApiRequest,
+    *,
+    client_id: str,
+    minimum_minor_version: int,
+    product_key: str,
+    language: str | None,
+    token: str | None,
+) -> dict[str, str]:
+    """The ``X-CS-*`` and ``Accept-Language`` headers for ``request``.
+
+    The minor version sent is the higher of the client's floor and what the endpoint
+    needs. ``token`` is sent when given (endpoints with ``TokenUse.NONE`` never get it).
+    """
+    minor = max(minimum_minor_version, request.minimum_minor_version or 0)
+    headers = {
+        "X-CS-MajorApiVersion": str(MAJOR_API_VERSION),
+        "X-CS-MinimumMinorApiVersion": str(minor),
+        "X-CS-ClientId": client_id,
+        "X-CS-ProductKey": validate_header_value(product_key, what="product key"),
+    }
+    if token is not None and request.token is not TokenUse.NONE:
+        headers["X-CS-VerificationToken"] = validate_header_value(
+            token, what="verification token", secret=True
+        )
+    chosen_language = request.language or language
+    if chosen_language:
+        headers["Accept-Language"] = validate_header_value(chosen_language, what="language")
+    for name, value in request.extra_headers:
+        headers[name] = value
+    return headers
+
+
+# ---------------------------------------------------------------- request builders
+
+
+def _user(email: str) -> str:
+    return "/users/" + email_path_segment(email)
+
+
+def _session(email: str, tracking_id: str) -> str:
+    return f"{_user(email)}/transfer-sessions/{path_segment(tracking_id, what='tracking id')}"
+
+
+def client_id_request() -> ApiRequest:
+    return ApiRequest("GET", "/clients")
+
+
+def server_status_request() -> ApiRequest:
+    return ApiRequest("GET", "/status")
+
+
+def verification_status_request(email: str) -> ApiRequest:
+    return ApiRequest("GET", f"{_user(email)}/verification", token=TokenUse.OPTIONAL)
+
+
+def email_code_request(email: str, *, language: str | None = None) -> ApiRequest:
+    return ApiRequest(
+        "POST", f"{_user(email)}/verification/code/email", language=language, expected=_OK_OR_EMPTY
+    )
+
+
+def token_request(email: str, verification_code: str | None) -> ApiRequest:
+    """Exchange an email code for a token, or (no code) ask for one by client id.
+
+    The client-id form sends ``{}``: no public source settles whether a body is
+    expected, and an empty object is accepted by servers that ignore the body.
+    """
+    body: dict[str, str] = {}
+    if verification_code is not None:
+        body["verificationCode"] = verification_code
+    return ApiRequest("POST", f"{_user(email)}/verification/token", json=body)
+
+
+def create_session_request(
+    email: str, body: Mapping[str, Any], *, language: str | None = None
+) -> ApiRequest:
+    return ApiRequest(
+        "POST",
+        f"{_user(email)}/transfer-sessions",
+        json=body,
+        token=TokenUse.REQUIRED,
+        expected=_CREATED,
+        language=language,
+        sender_email=email,
+    )
+
+
+def get_session_request(email: str, tracking_id: str) -> ApiRequest:
+    return ApiRequest(
+        "GET", _session(email, tracking_id), token=TokenUse.REQUIRED, sender_email=email
+    )
+
+
+def patch_session_request(email: str, tracking_id: str, body: Mapping[str, Any]) -> ApiRequest:
+    # Setting the same values twice gives the same result: safe to retry.
+    return ApiRequest(
+        "PATCH",
+        _session(email, tracking_id),
+        json=body,
+        token=TokenUse.REQUIRED,
+        idempotent=True,
+        sender_email=email,
+    )
+
+
+def delete_session_request(email: str, tracking_id: str) -> ApiRequest:
+    return ApiRequest(
+        "DELETE",
+        _session(email, tracking_id),
+        token=TokenUse.REQUIRED,
+        expected=_NO_CONTENT,
+        sender_email=email,
+    )
+
+
+def finalize_session_request(email: str, tracking_id: str) -> ApiRequest:
+    return ApiRequest(
+        "POST",
+        _session(email, tracking_id),
+        token=TokenUse.REQUIRED,
+        expected=_CREATED,
+        sender_email=email,
+    )
+
+
+def register_file_request(email: str, tracking_id: str, body: Mapping[str, Any]) -> ApiRequest:
+    return ApiRequest(
+        "POST",
+        _session(email, tracking_id) + "/files",
+        json=body,
+        token=TokenUse.REQUIRED,
+        expected=_CREATED,
+        sender_email=email,
+    )
+
+
+def _file(email: str, tracking_id: str, file_id: str) -> str:
+    return f"{_session(email, tracking_id)}/files/{path_segment(file_id, what='file id')}"
+
+
+def put_content_request(email: str, tracking_id: str, file_id: str) -> ApiRequest:
+    """``PUT .../content``; the body is streamed by the transport. A second PUT replaces
+    the content, so the request is idempotent (retried only with a fresh body)."""
+    return ApiRequest(
+        "PUT",
+        _file(email, tracking_id, file_id) + "/content",
+        token=TokenUse.REQUIRED,
+        expected=_OK_OR_EMPTY,
+        sender_email=email,
+        streamed_body=True,
+    )
+
+
+def delete_file_request(email: str, tracking_id: str, file_id: str) -> ApiRequest:
+    return ApiRequest(
+        "DELETE",
+        _file(email, tracking_id, file_id),
+        token=TokenUse.REQUIRED,
+        expected=_NO_CONTENT,
+        sender_email=email,
+    )
+
+
+def _transfer(email: str, tracking_id: str) -> str:
+    return f"{_user(email)}/transfers/{path_segment(tracking_id, what='tracking id')}"
+
+
+def transfer_status_request(
+    email: str, tracking_id: str, *, language: str | None = None
+) -> ApiRequest:
+    return ApiRequest(
+        "GET",
+        _transfer(email, tracking_id),
+        token=TokenUse.REQUIRED,
+        language=language,
+        sender_email=email,
+    )
+
+
+def revoke_request(
+    email: str, tracking_id: str, body: Mapping[str, Any], *, language: str | None = None
+) -> ApiRequest:
+    return ApiRequest(
+        "PATCH",
+        _transfer(email, tracking_id),
+        json=body,
+        token=TokenUse.REQUIRED,
+        minimum_minor_version=REVOCATION_MINOR_VERSION,
+        idempotent=False,
+        expected=_OK_OR_EMPTY,
+        language=language,
+        sender_email=email,
+    )
+
+
+def _paging_query(page: int, page_size: int) -> list[tuple[str, str]]:
+    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        raise InvalidInputError(f"page must be an int >= 1, got {page!r}")
+    if (
+        not isinstance(page_size, int)
+        or isinstance(page_size, bool)
+        or not 1 <= page_size <= MAX_PAGE_SIZE
+    ):
+        raise InvalidInputError(
+            f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
+        )
+    return [("page", str(page)), ("page-size", str(page_size))]
+
+
+def legacy_transfers_request(email: str, *, page: int, page_size: int) -> ApiRequest:
+    return ApiRequest(
+        "GET",
+        f"{_user(email)}/transfers",
+        query=tuple(_paging_query(page, page_size)),
+        token=TokenUse.REQUIRED,
+        sender_email=email,
+    )
+
+
+def polling_request(
+    email: str,
+    direction: str,
+    *,
+    page: int,
+    page_size: int,
+    active: bool | None,
+    fields: str | None,
+) -> ApiRequest:
+    """``GET .../transfers/sent-transfers`` or ``received-transfers`` (API 1.12)."""
+    if direction not in {"sent", "received"}:
+        raise InvalidInputError(f"direction must be 'sent' or 'received', got {direction!r}")
+    query = _paging_query(page, page_size)
+    if active is not None:
+        query.append(("active", "true" if active else "false"))
+    if fields is not None:
+        query.append(("fields", fields))
+    return ApiRequest(
+        "GET",
+        f"{_user(email)}/transfers/{direction}-transfers",
+        query=tuple(query),
+        token=TokenUse.REQUIRED,
+        minimum_minor_version=POLLING_MINOR_VERSION,
+        sender_email=email,
+    )
+
+
+def transfer_policy_request(email: str, recipients: list[str]) -> ApiRequest:
+    # A read-only question to the server: safe to retry.
+    return ApiRequest(
+        "POST",
+        f"{_user(email)}/transfer-policy",
+        json={"recipients": recipients},
+        token=TokenUse.REQUIRED,
+        idempotent=True,
+        sender_email=email,
+    )
+
+
+def generate_password_request() -> ApiRequest:
+    return ApiRequest("GET", "/password")
+
+
+def validate_password_request(password: str) -> ApiRequest:
+    return ApiRequest("POST", "/password", json={"password": password}, idempotent=True)
+
+
+def password_requirements_request() -> ApiRequest:
+    return ApiRequest("GET", "/password/requirements")
+
+
+def _recipient_transfer(transfer_id: str) -> str:
+    return "/transfers/" + path_segment(transfer_id, what="recipient transfer id")
+
+
+def _password_headers(password: str | None) -> tuple[tuple[str, str], ...]:
+    if password is None:
+        return ()
+    # The header carries the password URL-encoded, which also keeps it header-safe.
+    return (("X-CS-Password", quote(password, safe="")),)
+
+
+def recipient_info_request(transfer_id: str, *, password: str | None) -> ApiRequest:
+    return ApiRequest(
+        "GET", _recipient_transfer(transfer_id), extra_headers=_password_headers(password)
+    )
+
+
+def recipient_files_request(transfer_id: str, *, password: str | None) -> ApiRequest:
+    return ApiRequest(
+        "GET",
+        _recipient_transfer(transfer_id) + "/files",
+        extra_headers=_password_headers(password),
+    )
+
+
+def recipient_download_request(
+    transfer_id: str, file_id: str, *, password: str | None
+) -> ApiRequest:
+    return ApiRequest(
+        "GET",
+        f"{_recipient_transfer(transfer_id)}/files/{path_segment(file_id, what='file id')}",
+        extra_headers=_password_headers(password),
+    )
+
+
+_OK_OR_EMPTY: Final = frozenset({200, 201, 204})
+_CREATED: Final = frozenset({201, 200})
+_NO_CONTENT: Final = frozenset({204, 200})
+
+
+# ---------------------------------------------------------------- response reading
+
+_BY_CODE: Final[dict[int, type[ApiError]]] = {
+    1002: BadRequestError,
+    1004: BadRequestError,
+    1005: BadRequestError,
+    1006: NotFoundError,
+    2001: RuleViolationError,
+    2003: NotFoundError,
+    2004: ApiVersionUnsupportedError,
+    2005: TransferLockedError,
+    2006: TransferDeletedError,
+    2007: RateLimitedError,
+    3001: NotLicensedError,
+    3002: VerificationError,
+    3003: WrongPasswordError,
+    3010: PolicyRejectedError,
+    3011: PolicyRejectedError,
+    5000: ServerError,
+    5001: UnsupportedSecurityModeError,
+    5002: UnsupportedSecurityModeError,
+}
+
+_BY_STATUS: Final[dict[int, type[ApiError]]] = {
+    400: BadRequestError,
+    401: VerificationError,
+    404: NotFoundError,
+    409: RuleViolationError,
+    410: TransferDeletedError,
+    429: RateLimitedError,
+}
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, candidate in headers.items():
+            if key.lower() == lowered:
+                return candidate
+    return value
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = _header(headers, "Retry-After")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
+
+
+def _excerpt(body: bytes, limit: int = 200) -> str:
+    text = body.decode("utf-8", "replace")
+    text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
+    """Map an error answer to the typed tree: by ``errorCode`` first, then by status.
+
+    A body that is not the API's JSON error (a proxy's HTML 502 page, an empty 503)
+    still gives a typed error, with a short text excerpt as the message.
+    """
+    code: int | None = None
+    message = ""
+    try:
+        document = json.loads(response.body) if response.body else None
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and isinstance(document.get("errorCode"), int):
+        code = document["errorCode"]
+        raw_message = document.get("errorMessage")
+        message = raw_message if isinstance(raw_message, str) else ""
+    else:
+        message = _excerpt(response.body)
+    cls = _BY_CODE.get(code) if code is not None else None
+    if cls is None:
+        if response.status >= 500:
+            cls = ServerError
+        elif response.status == 403 and code is None:
+            cls = ApiError
+        else:
+            cls = _BY_STATUS.get(response.status, ApiError)
+    if response.status == 429:
+        cls = RateLimitedError
+    return cls(
+        status=response.status,
+        error_code=code,
+        error_message=message,
+        method=request.method,
+        path=request.url_path,
+        retry_after=_retry_after(response.headers),
+    )
+
+
+def raise_for_status(request: ApiRequest, response: ApiResponse) -> None:
+    """Raise the typed error unless the status is one ``request`` expects."""
+    if response.status not in request.expected:
+        if 200 <= response.status < 300:
+            return  # another success code than documented: accept it
+        raise error_for_response(request, response)
+
+
+def json_data(request: ApiRequest, response: ApiResponse) -> Any:
+    """Check the status and return the ``data`` of the ``{"data", "meta"}`` envelope.
+
+    A body that is not an envelope (``/api/status`` answers without one) is returned whole.
+    """
+    raise_for_status(request, response)
+    try:
+        document = json.loads(response.body)
+    except ValueError as exc:
+        raise ResponseParseError(
+            f"{request.method} {request.url_path} answered HTTP {response.status} with a body"
+            f" that is not JSON: {_excerpt(response.body, 80)!r}"
+        ) from exc
+    if isinstance(document, dict) and "data" in document:
+        return document["data"]
+    return document
+
+
+def created_id(request: ApiRequest, response: ApiResponse) -> str:
+    """The id of a created resource: the last path segment of ``Location``.
+
+    ``Location`` may be absolute or relative; a trailing slash or query is ignored.
+    Without ``Location``, a ``{"data": {"fileId": ...}}`` body is used (file registration).
+    """
+    raise_for_status(request, response)
+    location = _header(response.headers, "Location")
+    if location:
+        path = urlsplit(location).path.rstrip("/")
+        segment = path.rsplit("/", 1)[-1]
+        if segment:
+            return unquote(segment)
+    if response.body:
+        try:
+            data = json_data(request, response)
+        except ResponseParseError:
+            data = None
+        if isinstance(data, dict):
+            for key in ("fileId", "trackingId", "id"):
+                value = data.get(key)
+                if isinstance(value, str) and value:
+                    return value
+    raise ResponseParseError(
+        f"{request.method} {request.url_path} answered HTTP {response.status} without a"
+        " Location header naming the new resource"
+    )

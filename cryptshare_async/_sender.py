@@ -1,0 +1,168 @@
+"""`Sender`: everything done as one sender email address.
+
+Example::
+
+    alice = client.sender("alice@example.com")
+    await alice.request_email_code()
+    await alice.verify_with_code(input("code: "))
+    session = await alice.create_session(to=["bob@example.org"], name="Alice", phone="+49 1")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from . import _protocol as protocol
+from ._converter import structure, unstructure
+from ._errors import InvalidInputError
+from ._models import (
+    Recipient,
+    Recipients,
+    SenderContact,
+    TransferPolicy,
+    TransferSessionCreate,
+    VerificationStatus,
+    VerificationToken,
+)
+from ._protocol import ApiRequest, ApiResponse
+from ._session import TransferSession
+from ._tokens import StoredToken
+from ._transfer import Transfer
+from ._validation import validate_email, validate_header_value, validate_recipients
+
+if TYPE_CHECKING:
+    from ._client import CryptshareClient
+    from ._transport import StreamBody
+
+__all__ = ["Sender"]
+
+
+class Sender:
+    """One sender address on one client. Cheap to create; holds no state of its own
+    besides the address (tokens live in the client's token store)."""
+
+    def __init__(self, client: CryptshareClient, email: str, *, auto_verify: bool) -> None:
+        self._client = client
+        self._email = email
+        self._auto_verify = auto_verify
+
+    def __repr__(self) -> str:
+        return f"Sender({self._email!r})"
+
+    @property
+    def email(self) -> str:
+        return self._email
+
+    @property
+    def client(self) -> CryptshareClient:
+        return self._client
+
+    # ------------------------------------------------------------ verification
+
+    async def verification_status(self) -> VerificationStatus:
+        """Whether the server considers this sender verified (with the stored token, if any)."""
+        request = protocol.verification_status_request(self._email)
+        response = await self._client.send_as(request, self._email, None)
+        return structure(protocol.json_data(request, response), VerificationStatus)
+
+    async def request_email_code(self, *, language: str | None = None) -> None:
+        """Ask the server to mail a verification code to this address.
+
+        Earlier codes may stop working. ``language`` picks the mail's language.
+        """
+        request = protocol.email_code_request(self._email, language=language)
+        protocol.raise_for_status(request, await self._client.send(request))
+
+    async def verify_with_code(self, code: str) -> VerificationToken:
+        """Exchange the mailed ``code`` for a token, and store the token."""
+        if not isinstance(code, str) or not code.strip():
+            raise InvalidInputError("the verification code must be a non-empty str")
+        token = await self._request_token(code.strip())
+        return token
+
+    async def verify_with_client_id(self) -> VerificationToken:
+        """Get a token by client id (works when the administrator whitelisted it)."""
+        return await self._request_token(None)
+
+    async def is_verified(self) -> bool:
+        """True if a token that is still valid is stored (no request is made)."""
+        return await self._client.tokens.cached(self._client.token_key(self._email)) is not None
+
+    async def forget_token(self) -> None:
+        """Drop the stored token; the next call verifies again."""
+        await self._client.tokens.forget(self._client.token_key(self._email))
+
+    async def _request_token(self, code: str | None) -> VerificationToken:
+        request = protocol.token_request(self._email, code)
+        response = await self._client.send(request)
+        token = structure(protocol.json_data(request, response), VerificationToken)
+        validate_header_value(token.token, what="verification token", secret=True)
+        await self._client.tokens.save(
+            self._client.token_key(self._email),
+            StoredToken(token=token.token, valid_until=token.valid_until),
+        )
+        return token
+
+    async def _fetch_by_client_id(self) -> StoredToken:
+        request = protocol.token_request(self._email, None)
+        response = await self._client.send(request)
+        token = structure(protocol.json_data(request, response), VerificationToken)
+        validate_header_value(token.token, what="verification token", secret=True)
+        return StoredToken(token=token.token, valid_until=token.valid_until)
+
+    async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
+        """Send ``request`` with this sender's token (low level)."""
+        fetch = self._fetch_by_client_id if self._auto_verify else None
+        return await self._client.send_as(request, self._email, fetch, body=body)
+
+    # ------------------------------------------------------------ sessions
+
+    async def create_session(
+        self,
+        *,
+        to: Iterable[str] = (),
+        cc: Iterable[str] = (),
+        bcc: Iterable[str] = (),
+        name: str,
+        phone: str,
+        language: str | None = None,
+    ) -> TransferSession:
+        """Open a transfer session to the given recipients (fixed from now on).
+
+        ``language`` (``Accept-Language``) presets the sender and recipient language.
+        Every address is checked before anything is sent.
+        """
+        to_list, cc_list, bcc_list = validate_recipients(to, cc, bcc)
+        for what, value in (("name", name), ("phone", phone)):
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInputError(f"the sender's {what} must be a non-empty str")
+        body = TransferSessionCreate(
+            sender=SenderContact(name=name, phone=phone),
+            recipients=Recipients(
+                to=_recipients(to_list), cc=_recipients(cc_list), bcc=_recipients(bcc_list)
+            ),
+        )
+        request = protocol.create_session_request(self._email, unstructure(body), language=language)
+        tracking_id = protocol.created_id(request, await self.send(request))
+        return TransferSession(self, tracking_id)
+
+    def session(self, tracking_id: str) -> TransferSession:
+        """A handle on an existing, not yet finalized session (no request is made)."""
+        return TransferSession(self, tracking_id)
+
+    def transfer(self, tracking_id: str) -> Transfer:
+        """A handle on a finalized transfer made earlier (no request is made)."""
+        return Transfer(self, tracking_id)
+
+    async def transfer_policy(self, recipients: Sequence[str]) -> TransferPolicy:
+        """What the server allows when sending from this address to ``recipients``."""
+        if isinstance(recipients, str):
+            raise InvalidInputError("recipients must be a list of addresses, not a single str")
+        checked = [validate_email(r, what="recipient") for r in recipients]
+        request = protocol.transfer_policy_request(self._email, checked)
+        return structure(protocol.json_data(request, await self.send(request)), TransferPolicy)
+
+
+def _recipients(addresses: tuple[str, ...]) -> tuple[Recipient, ...]:
+    return tuple(Recipient(mail=a) for a in addresses)

@@ -1,0 +1,234 @@
+"""`TransferSession`: a transfer being put together (settings, files), until finalized.
+
+Example::
+
+    session = await alice.create_session(to=["bob@example.org"], name="Alice", phone="1")
+    await session.update(password_mode=PasswordMode.GENERATED, expiration_date=in_7_days)
+    await session.upload("report.pdf")
+    transfer = await session.finalize()
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from . import _protocol as protocol
+from ._converter import structure, unstructure
+from ._enums import PasswordMode, SecurityModeName
+from ._errors import InvalidInputError
+from ._models import (
+    FileRegistration,
+    FileRegistrationResult,
+    NotificationMessage,
+    OneTimePasswordConfig,
+    SecurityMode,
+    SenderContact,
+    TransferSessionSettings,
+)
+from ._models import TransferSession as SessionState
+from ._transfer import Transfer
+from ._unset import UNSET, Unset
+from ._validation import path_segment
+
+if TYPE_CHECKING:
+    from ._sender import Sender
+
+__all__ = ["TransferSession"]
+
+
+class TransferSession:
+    """A handle on one transfer session, identified by its tracking id.
+
+    Methods map one to one onto the API; none keeps hidden state besides whether the
+    session was finalized or deleted through this handle (then further calls raise
+    at once instead of failing on the server).
+    """
+
+    def __init__(self, sender: Sender, tracking_id: str) -> None:
+        path_segment(tracking_id, what="tracking id")
+        self._sender = sender
+        self._tracking_id = tracking_id
+        self._ended: str | None = None
+
+    def __repr__(self) -> str:
+        return f"TransferSession({self._tracking_id!r}, sender={self._sender.email!r})"
+
+    @property
+    def tracking_id(self) -> str:
+        return self._tracking_id
+
+    @property
+    def sender(self) -> Sender:
+        return self._sender
+
+    def _check_open(self) -> None:
+        if self._ended is not None:
+            raise InvalidInputError(
+                f"transfer session {self._tracking_id} was already {self._ended}"
+                " through this handle"
+            )
+
+    async def state(self) -> SessionState:
+        """The session's current settings, recipients and files."""
+        request = protocol.get_session_request(self._sender.email, self._tracking_id)
+        data = protocol.json_data(request, await self._sender.send(request))
+        return structure(data, SessionState)
+
+    async def update(
+        self,
+        *,
+        name: str | Unset = UNSET,
+        phone: str | Unset = UNSET,
+        expiration_date: datetime | Unset = UNSET,
+        password_mode: PasswordMode | Unset = UNSET,
+        password: str | Unset = UNSET,
+        security_mode: SecurityMode | Unset = UNSET,
+        notification_subject: str | Unset = UNSET,
+        notification_body: str | Unset = UNSET,
+        sender_language: str | Unset = UNSET,
+        recipient_language: str | Unset = UNSET,
+        show_file_names: bool | Unset = UNSET,
+        show_zip_file_content: bool | Unset = UNSET,
+        send_recipient_notification: bool | Unset = UNSET,
+        send_upload_summary: bool | Unset = UNSET,
+        send_download_notifications: bool | Unset = UNSET,
+        send_download_summary: bool | Unset = UNSET,
+        classification_id: str | Unset | None = UNSET,
+        file_checksum_algorithm: str | Unset = UNSET,
+        confidential_message_file_id: str | Unset | None = UNSET,
+    ) -> SessionState:
+        """Change settings; only the arguments given are sent (``PATCH``).
+
+        ``password_mode`` (with ``password`` for ``MANUAL``) is shorthand for a one-time
+        password ``security_mode``. ``name`` and ``phone`` go together as the sender's
+        contact (both are needed). Returns the session as the server now has it.
+        Recipients cannot be changed after creation (the API does not allow it).
+        """
+        self._check_open()
+        settings = TransferSessionSettings(
+            sender=_contact(name, phone),
+            expiration_date=expiration_date,
+            security_mode=_security_mode(security_mode, password_mode, password),
+            notification_message=_notification(notification_subject, notification_body),
+            sender_language=sender_language,
+            recipient_language=recipient_language,
+            show_file_names=show_file_names,
+            show_zip_file_content=show_zip_file_content,
+            send_recipient_notification=send_recipient_notification,
+            send_upload_summary=send_upload_summary,
+            send_download_notifications=send_download_notifications,
+            send_download_summary=send_download_summary,
+            classification_id=classification_id,
+            file_checksum_algorithm=file_checksum_algorithm,
+            confidential_message_file_id=confidential_message_file_id,
+        )
+        body = unstructure(settings)
+        if not body:
+            raise InvalidInputError("update() needs at least one setting to change")
+        request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
+        data = protocol.json_data(request, await self._sender.send(request))
+        return structure(data, SessionState)
+
+    async def delete(self) -> None:
+        """Abandon the session and every file in it."""
+        self._check_open()
+        request = protocol.delete_session_request(self._sender.email, self._tracking_id)
+        protocol.raise_for_status(request, await self._sender.send(request))
+        self._ended = "deleted"
+
+    async def finalize(self) -> Transfer:
+        """Finish the session: the server starts processing and the transfer is made.
+
+        Returns a :class:`Transfer` to read its status and wait until it is active.
+        """
+        self._check_open()
+        request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
+        tracking_id = protocol.created_id(request, await self._sender.send(request))
+        self._ended = "finalized"
+        return Transfer(self._sender, tracking_id)
+
+    # ------------------------------------------------------------ files, step by step
+
+    async def register_file(self, file_name: str, size: int, checksum: str | None = None) -> str:
+        """Register a file (name unique in the session, size in bytes, optional checksum
+        in the session's algorithm); returns its file id. Content follows separately."""
+        self._check_open()
+        if not isinstance(file_name, str) or not file_name or file_name != file_name.strip():
+            raise InvalidInputError(
+                f"file_name must be a non-empty str without surrounding spaces, got {file_name!r}"
+            )
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise InvalidInputError(f"size must be an int >= 0, got {size!r}")
+        body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
+        request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
+        response = await self._sender.send(request)
+        protocol.raise_for_status(request, response)
+        if response.body:
+            try:
+                data = protocol.json_data(request, response)
+            except Exception:
+                data = None
+            if isinstance(data, dict) and "fileId" in data:
+                return structure(data, FileRegistrationResult).file_id
+        return protocol.created_id(request, response)
+
+    async def remove_file(self, file_id: str) -> None:
+        """Remove a registered file (and its content) from the session."""
+        self._check_open()
+        request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
+        protocol.raise_for_status(request, await self._sender.send(request))
+
+    async def set_confidential_message(self, file: Any) -> SessionState:
+        """Mark a file of the session as the confidential message.
+
+        ``file`` is a file id, or anything with a ``file_id`` attribute (such as the
+        result of an upload).
+        """
+        file_id = file if isinstance(file, str) else getattr(file, "file_id", None)
+        if not isinstance(file_id, str) or not file_id:
+            raise InvalidInputError(
+                "set_confidential_message() needs a file id or an uploaded file"
+            )
+        return await self.update(confidential_message_file_id=file_id)
+
+
+def _contact(name: str | Unset, phone: str | Unset) -> SenderContact | Unset:
+    if isinstance(name, Unset) and isinstance(phone, Unset):
+        return UNSET
+    if isinstance(name, Unset) or isinstance(phone, Unset):
+        raise InvalidInputError("the sender's name and phone are sent together: give both")
+    return SenderContact(name=name, phone=phone)
+
+
+def _notification(subject: str | Unset, body: str | Unset) -> NotificationMessage | Unset:
+    if isinstance(subject, Unset) and isinstance(body, Unset):
+        return UNSET
+    if isinstance(subject, Unset) or isinstance(body, Unset):
+        raise InvalidInputError(
+            "the recipient notification's subject and body are sent together: give both"
+        )
+    return NotificationMessage(subject=subject, body=body)
+
+
+def _security_mode(
+    security_mode: SecurityMode | Unset, mode: PasswordMode | Unset, password: str | Unset
+) -> SecurityMode | Unset:
+    if not isinstance(security_mode, Unset):
+        if not isinstance(mode, Unset) or not isinstance(password, Unset):
+            raise InvalidInputError("give either security_mode or password_mode/password, not both")
+        return security_mode
+    if isinstance(mode, Unset):
+        if not isinstance(password, Unset):
+            raise InvalidInputError("a password needs password_mode=PasswordMode.MANUAL")
+        return UNSET
+    mode = PasswordMode(mode)
+    if mode is PasswordMode.MANUAL:
+        if isinstance(password, Unset) or not password:
+            raise InvalidInputError("password_mode MANUAL needs a non-empty password")
+        config = OneTimePasswordConfig(password_mode=mode, password=password)
+    else:
+        if not isinstance(password, Unset):
+            raise InvalidInputError(f"password_mode {mode.value} takes no password")
+        config = OneTimePasswordConfig(password_mode=mode, password=None)
+    return SecurityMode(name=SecurityModeName.ONE_TIME_PASSWORD, config=config)
