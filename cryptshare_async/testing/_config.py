@@ -1,0 +1,59 @@
+"""Configuration of the emulator: every knob has a default that mimics a stock server.
+
+Example::
+
+    >>> cfg = EmulatorConfig(processing_seconds=0.0, max_wrong_passwords=5)
+    >>> cfg.host
+    '127.0.0.1'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["EICAR_SIGNATURE", "EmulatorConfig"]
+
+#: The EICAR anti-virus test string: content containing it is treated as infected.
+EICAR_SIGNATURE = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmulatorConfig:
+    """How an :class:`~cryptshare_async.testing.Emulator` behaves.
+
+    ``client_id`` fixes the demo client id (a random one is made when ``None``); it is always
+    whitelisted, as is every id in ``whitelisted_client_ids``. ``seed`` drives fault injection
+    (a random seed is drawn and exposed as ``Emulator.seed`` when ``None``). The emulator keeps
+    content in a temporary directory it creates (inside ``storage_dir`` when set) and removes
+    on close.
+    ``failing_notification_addresses`` makes every notification mailed to those addresses fail
+    (``notificationFailed`` and ``warnings`` become true). ``absolute_locations=False`` emits
+    ``Location`` headers as paths (``/api/...``) instead of absolute URLs.
+    ``cleanup_interval_seconds`` runs the expiration cleanup task periodically (``None``:
+    only through ``Emulator.run_cleanup()``).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    client_id: str | None = None
+    whitelisted_client_ids: frozenset[str] = frozenset()
+    processing_seconds: float = 0.05
+    checksum_algorithm: str = "SHA-256"
+    blocked_extensions: frozenset[str] = frozenset({".exe", ".bat", ".com", ".scr"})
+    virus_signature: bytes = EICAR_SIGNATURE
+    max_wrong_passwords: int = 3
+    default_expiration_days: int = 14
+    max_retention_days: int = 30
+    max_total_size: int = 64 * 1024**3
+    max_minor_version: int = 13
+    seed: int | None = None
+    storage_dir: Path | None = None
+    failing_notification_addresses: frozenset[str] = frozenset()
+    absolute_locations: bool = True
+    token_validity_seconds: float = 24 * 3600.0
+    verification_code_limit: int = 5
+    verification_code_window_seconds: float = 60.0
+    cleanup_interval_seconds: float | None = None
+    request_log_size: int = 10_000
+    blocked_recipient_domains: frozenset[str] = field(default_factory=frozenset)

@@ -1,0 +1,260 @@
+"""HTTP plumbing: JSON envelopes, the API headers, and the middlewares.
+
+Middlewares, outermost first: request log → error mapping → fault injection → header
+checks. Header checks cover every ``/api`` path except ``/api/status``.
+
+Example::
+
+    >>> parse_int("13"), parse_int("1.0"), parse_int("-1")
+    (13, None, None)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from ._errors import DEFAULT_CODE_FOR_STATUS, ApiError, error_body
+from ._faults import FaultInjector, FaultRule
+
+__all__ = [
+    "API_CONTEXT",
+    "ApiContext",
+    "RecordedRequest",
+    "context",
+    "created",
+    "json_body",
+    "ok",
+    "parse_int",
+]
+
+log = logging.getLogger("cryptshare_async.testing")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+API_CONTEXT: Final = "cryptshare_emulator_api_context"
+_CLIENT_ID: Final = re.compile(r"^[A-Za-z0-9]{50,4000}$")
+_DIGITS: Final = re.compile(r"^[0-9]{1,9}$")
+_SECRET_HEADERS: Final = frozenset(
+    {"x-cs-clientid", "x-cs-verificationtoken", "x-cs-password", "authorization"}
+)
+
+
+def parse_int(value: str) -> int | None:
+    """A non-negative decimal integer, or ``None``."""
+    return int(value) if _DIGITS.match(value) else None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiContext:
+    """The validated API headers of one request (header or query parameter)."""
+
+    client_id: str = field(repr=False)
+    minor_version: int
+    product_key: str
+    token: str | None = field(repr=False)
+    accept_language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request the emulator received (``Emulator.requests``).
+
+    Header values are kept for assertions but left out of ``repr`` (they hold secrets).
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str] = field(repr=False)
+    headers: Mapping[str, str] = field(repr=False)
+
+    def header(self, name: str) -> str | None:
+        """A header by case-insensitive name."""
+        lowered = name.lower()
+        for header, value in self.headers.items():
+            if header.lower() == lowered:
+                return value
+        return None
+
+    @property
+    def minimum_minor_version(self) -> int | None:
+        """``X-CS-MinimumMinorApiVersion`` (header or query) as sent, if it is an integer."""
+        raw = self.header("X-CS-MinimumMinorApiVersion") or self.query.get(
+            "minimum-minor-api-version"
+        )
+        return parse_int(raw) if raw is not None else None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON for the control endpoint; secret header values are masked."""
+        headers = {
+            k: ("***" if k.lower() in _SECRET_HEADERS else v) for k, v in self.headers.items()
+        }
+        return {"method": self.method, "path": self.path, "headers": headers}
+
+
+def _param(request: web.Request, header: str, query: str) -> str | None:
+    value = request.headers.get(header)
+    return value if value is not None else request.query.get(query)
+
+
+def context(request: web.Request) -> ApiContext:
+    """The request's validated :class:`ApiContext` (set by the header middleware)."""
+    ctx = request[API_CONTEXT]
+    assert isinstance(ctx, ApiContext)
+    return ctx
+
+
+def check_headers(request: web.Request, max_minor: int) -> ApiContext:
+    """Validate the API headers: 1002 missing, 1004 malformed, 2004 unsupported version."""
+    client_id = _param(request, "X-CS-ClientId", "client-id")
+    if client_id is None:
+        raise ApiError.missing("X-CS-ClientId")
+    if not _CLIENT_ID.match(client_id):
+        raise ApiError.invalid("X-CS-ClientId")
+    major_text = _param(request, "X-CS-MajorApiVersion", "major-api-version")
+    if major_text is None:
+        raise ApiError.missing("X-CS-MajorApiVersion")
+    major = parse_int(major_text.strip())
+    if major is None:
+        raise ApiError.invalid("X-CS-MajorApiVersion")
+    if major != 1:
+        raise ApiError(404, 2004)
+    minor_text = _param(request, "X-CS-MinimumMinorApiVersion", "minimum-minor-api-version")
+    if minor_text is None:
+        raise ApiError.missing("X-CS-MinimumMinorApiVersion")
+    minor = parse_int(minor_text.strip())
+    if minor is None:
+        raise ApiError.invalid("X-CS-MinimumMinorApiVersion")
+    if minor > max_minor:
+        raise ApiError(404, 2004)
+    product = _param(request, "X-CS-ProductKey", "product-key") or "api.rest"
+    if product != "api.rest":
+        raise ApiError.invalid("X-CS-ProductKey")
+    return ApiContext(
+        client_id=client_id,
+        minor_version=minor,
+        product_key=product,
+        token=_param(request, "X-CS-VerificationToken", "verification-token"),
+        accept_language=request.headers.get("Accept-Language"),
+    )
+
+
+def ok(data: Any) -> web.Response:
+    """200 with ``{"data": ..., "meta": {}}``."""
+    return web.json_response({"data": data, "meta": {}}, dumps=_dumps)
+
+
+def created(location: str, data: Any = None) -> web.Response:
+    """201 with ``Location`` and, when given, a ``{"data": ...}`` body."""
+    if data is None:
+        return web.Response(status=201, headers={"Location": location})
+    body = {"data": data, "meta": {}}
+    return web.json_response(body, status=201, headers={"Location": location}, dumps=_dumps)
+
+
+def error_response(status: int, code: int, message: str | None = None) -> web.Response:
+    return web.json_response(error_body(code, message), status=status, dumps=_dumps)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+async def json_body(request: web.Request, *, optional: bool = False) -> dict[str, Any]:
+    """The JSON object body; 400/1004 if malformed; ``{}`` if empty and ``optional``."""
+    raw = await request.read()
+    if not raw.strip():
+        if optional:
+            return {}
+        raise ApiError.missing("request body")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError.invalid("request body (not JSON)") from None
+    if not isinstance(data, dict):
+        raise ApiError.invalid("request body (not a JSON object)")
+    return data
+
+
+def is_api(path: str) -> bool:
+    return path == "/api" or path.startswith("/api/")
+
+
+def make_middlewares(
+    faults: FaultInjector, requests: deque[RecordedRequest], max_minor: int
+) -> list[Middleware]:
+    @web.middleware
+    async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_api(request.path):
+            requests.append(
+                RecordedRequest(
+                    request.method, request.path, dict(request.query), dict(request.headers)
+                )
+            )
+        return await handler(request)
+
+    @web.middleware
+    async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except ApiError as err:
+            return error_response(err.status, err.code, err.message)
+        except web.HTTPNotFound:
+            return error_response(404, 1006)
+        except web.HTTPMethodNotAllowed:
+            return error_response(405, 1006, "Method not allowed for this endpoint.")
+        except web.HTTPException:
+            raise
+        except (asyncio.CancelledError, ConnectionError):
+            raise
+        except Exception:
+            log.exception("emulator: unhandled error on %s %s", request.method, request.path)
+            return error_response(500, 5000)
+
+    @web.middleware
+    async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
+        rule = faults.match(request.method, request.path) if is_api(request.path) else None
+        if rule is None:
+            return await handler(request)
+        return await _apply_fault(rule, request, handler)
+
+    @web.middleware
+    async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_api(request.path) and request.path != "/api/status":
+            request[API_CONTEXT] = check_headers(request, max_minor)
+        return await handler(request)
+
+    return [record, errors, inject, headers]
+
+
+async def _apply_fault(
+    rule: FaultRule, request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    if rule.delay:
+        await asyncio.sleep(rule.delay)
+    if rule.drop_after_bytes is not None:
+        remaining = rule.drop_after_bytes
+        while remaining > 0:
+            chunk = await request.content.read(min(remaining, 1 << 16))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+        if request.transport is not None:
+            request.transport.abort()
+        # Nothing reaches the client any more; this response only ends the handler.
+        return web.Response(status=500)
+    if rule.status is not None:
+        code = rule.error_code or DEFAULT_CODE_FOR_STATUS.get(rule.status, 5000)
+        response = error_response(rule.status, code)
+        if rule.retry_after is not None:
+            response.headers["Retry-After"] = f"{rule.retry_after:g}"
+        return response
+    return await handler(request)
