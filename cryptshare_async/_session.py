@@ -10,10 +10,12 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import _protocol as protocol
+from . import _upload
 from ._converter import structure, unstructure
 from ._enums import PasswordMode, SecurityModeName
 from ._errors import InvalidInputError
@@ -29,6 +31,8 @@ from ._models import (
 from ._models import TransferSession as SessionState
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
+from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
+from ._upload._reader import DEFAULT_CHUNK_SIZE
 from ._validation import path_segment
 
 if TYPE_CHECKING:
@@ -191,6 +195,100 @@ class TransferSession:
                 "set_confidential_message() needs a file id or an uploaded file"
             )
         return await self.update(confidential_message_file_id=file_id)
+
+    # ------------------------------------------------------------ streaming uploads
+
+    async def upload(
+        self,
+        source: Source | AsyncIterable[bytes],
+        *,
+        file_name: str | None = None,
+        size: int | None = None,
+        checksum: ChecksumMode | str = ChecksumMode.AUTO,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> UploadedFile:
+        """Register a file and stream its content; see :mod:`cryptshare_async._upload`.
+
+        ``source`` is a path, a buffer, an async iterable of bytes (with ``size=``), or
+        a ``FileSource``/``BytesSource``/``StreamSource``. ``checksum`` is a
+        :class:`ChecksumMode` (default ``AUTO``: pre-pass for files and buffers, stream
+        for async iterables) or the hex digest you already have. ``progress(sent, total)``
+        may be sync or async. On failure or cancellation after registration the file is
+        removed from the session. Makes one ``GET`` of the session (its checksum
+        algorithm and file names) before registering. Example::
+
+            uploaded = await session.upload("report.pdf", progress=print)
+        """
+        self._check_open()
+        return await _upload.upload(
+            self,
+            source,
+            file_name=file_name,
+            size=size,
+            checksum=checksum,
+            progress=progress,
+            chunk_size=chunk_size,
+        )
+
+    async def upload_content(
+        self,
+        file_id: str,
+        source: Source | AsyncIterable[bytes],
+        *,
+        size: int | None = None,
+        checksum: str | None = None,
+        algorithm: str | None = None,
+        progress: ProgressCallback | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> str:
+        """Stream the content of a file registered with :meth:`register_file`; returns the
+        digest of the bytes sent (in ``algorithm``, default: the session's). A given
+        ``checksum`` is verified before the last byte is sent. The file is not removed
+        on failure. Example::
+
+            file_id = await session.register_file("a.bin", size=len(data))
+            digest = await session.upload_content(file_id, data)
+        """
+        self._check_open()
+        return await _upload.upload_content(
+            self,
+            file_id,
+            source,
+            size=size,
+            checksum=checksum,
+            algorithm=algorithm,
+            progress=progress,
+            chunk_size=chunk_size,
+        )
+
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = 2,
+        checksum: ChecksumMode = ChecksumMode.AUTO,
+        progress: ProgressCallback | None = None,
+        return_exceptions: bool = False,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> list[UploadedFile] | list[UploadedFile | BaseException]:
+        """Upload several sources, ``concurrency`` at a time, results in input order.
+
+        Names are checked before anything is registered; the first failure cancels the
+        rest (their files are removed) unless ``return_exceptions``. Example::
+
+            files = await session.upload_many(["a.pdf", "b.pdf"], progress=print)
+        """
+        self._check_open()
+        return await _upload.upload_many(
+            self,
+            sources,
+            concurrency=concurrency,
+            checksum=checksum,
+            progress=progress,
+            return_exceptions=return_exceptions,
+            chunk_size=chunk_size,
+        )
 
 
 def _contact(name: str | Unset, phone: str | Unset) -> SenderContact | Unset:

@@ -22,6 +22,7 @@ from yarl import URL
 from ._errors import CryptshareError, RequestTimeoutError, TransportError
 from ._protocol import ApiRequest, ApiResponse, error_for_response
 from ._retry import RetryPolicy
+from ._transport_body import StreamBodyPayload
 from ._version import __version__
 
 __all__ = ["StreamBody", "Timeouts", "Transport", "TransportSettings"]
@@ -195,11 +196,11 @@ class Transport:
         session = await self._get_session()
         url = self.url_for(request)
         send_headers = dict(headers)
-        data: aiohttp.payload.Payload | None = None
+        data: StreamBodyPayload | None = None
         iterator: AsyncIterator[bytes] | None = None
         if body is not None:
             iterator = body.open()
-            data = aiohttp.payload.AsyncIterablePayload(iterator)
+            data = StreamBodyPayload(iterator, size=body.size)
             send_headers["Content-Type"] = "application/octet-stream"
             send_headers["Content-Length"] = str(body.size)
         try:
@@ -212,25 +213,34 @@ class Transport:
                 allow_redirects=False,
             ) as resp:
                 content = await resp.read()
-                return ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
+                response = ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
         except TimeoutError as exc:
-            raise RequestTimeoutError(
-                f"{request.method} {request.url_path} timed out",
-                method=request.method,
-                path=request.url_path,
-            ) from exc
+            if data is None or data.body_error is None:
+                raise RequestTimeoutError(
+                    f"{request.method} {request.url_path} timed out",
+                    method=request.method,
+                    path=request.url_path,
+                ) from exc
         except _CONNECTION_ERRORS as exc:
-            raise TransportError(
-                f"{request.method} {request.url_path} failed: {type(exc).__name__}: {exc}",
-                method=request.method,
-                path=request.url_path,
-            ) from exc
+            # aiohttp reports a failure of the body itself (an integrity check, a progress
+            # callback) as a connection error: that one is raised unchanged below, and
+            # never retried.
+            if data is None or data.body_error is None:
+                raise TransportError(
+                    f"{request.method} {request.url_path} failed: {type(exc).__name__}: {exc}",
+                    method=request.method,
+                    path=request.url_path,
+                ) from exc
         finally:
             if iterator is not None:
                 aclose = getattr(iterator, "aclose", None)
                 if aclose is not None:
                     with suppress(Exception):
                         await aclose()
+        if data is not None and data.body_error is not None:
+            # Raised outside the except blocks, so the body's exception keeps its context.
+            raise data.body_error
+        return response
 
     @asynccontextmanager
     async def stream(

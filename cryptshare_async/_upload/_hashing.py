@@ -1,0 +1,89 @@
+"""Checksum algorithms: the session's ``fileChecksumAlgorithm`` name → a hashlib hasher.
+
+Example::
+
+    >>> algorithm = resolve_algorithm("SHA-256")
+    >>> algorithm.name, algorithm.new().name
+    ('SHA-256', 'sha256')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+from typing import Final, Protocol
+
+from attrs import define
+
+from .._errors import InvalidInputError
+
+__all__ = ["ChecksumAlgorithm", "Hasher", "normalize_digest", "resolve_algorithm"]
+
+
+class Hasher(Protocol):
+    """What the upload path needs of a hashlib object."""
+
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+    def hexdigest(self) -> str: ...
+
+
+@define(frozen=True, slots=True)
+class ChecksumAlgorithm:
+    """A checksum algorithm the server may ask for: its canonical name and hashlib name."""
+
+    name: str
+    hashlib_name: str
+    digest_size: int
+
+    def new(self) -> Hasher:
+        """A fresh hasher (hashlib releases the GIL while hashing buffers > 2 KiB)."""
+        return hashlib.new(self.hashlib_name)
+
+
+_KNOWN: Final = {
+    "SHA256": ChecksumAlgorithm("SHA-256", "sha256", 32),
+    "SHA1": ChecksumAlgorithm("SHA-1", "sha1", 20),
+    "SHA512": ChecksumAlgorithm("SHA-512", "sha512", 64),
+    "MD5": ChecksumAlgorithm("MD5", "md5", 16),
+}
+_ACCEPTED: Final = "SHA256/SHA-256, SHA1/SHA-1, SHA512/SHA-512, MD5 (any case)"
+_HEX: Final = frozenset(string.hexdigits)
+
+DEFAULT_ALGORITHM: Final = _KNOWN["SHA256"]
+
+
+def resolve_algorithm(name: str | None) -> ChecksumAlgorithm:
+    """The algorithm for a ``fileChecksumAlgorithm`` value, spelled any of the usual ways.
+
+    ``None`` (a server that does not say) means SHA-256, the API's documented example.
+    An unknown name raises :class:`InvalidInputError` listing the accepted spellings.
+    """
+    if name is None:
+        return DEFAULT_ALGORITHM
+    key = name.strip().replace("-", "").replace("_", "").upper() if isinstance(name, str) else ""
+    algorithm = _KNOWN.get(key)
+    if algorithm is None:
+        raise InvalidInputError(
+            f"unsupported checksum algorithm {name!r}; accepted spellings: {_ACCEPTED}"
+        )
+    return algorithm
+
+
+def normalize_digest(algorithm: ChecksumAlgorithm, digest: str) -> str:
+    """``digest`` as lowercase hex, checked against ``algorithm``'s length.
+
+    Example::
+
+        >>> normalize_digest(resolve_algorithm("MD5"), "D41D8CD98F00B204E9800998ECF8427E")
+        'd41d8cd98f00b204e9800998ecf8427e'
+    """
+    if not isinstance(digest, str):
+        raise InvalidInputError(f"a checksum must be a hex str, got {type(digest).__name__}")
+    value = digest.strip().lower()
+    if len(value) != 2 * algorithm.digest_size or not _HEX.issuperset(value):
+        raise InvalidInputError(
+            f"checksum {digest!r} is not a {algorithm.name} hex digest"
+            f" ({2 * algorithm.digest_size} hex digits)"
+        )
+    return value

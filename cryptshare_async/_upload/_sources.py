@@ -1,0 +1,451 @@
+"""What can be uploaded: a file path, bytes in memory, or an async stream of a declared size.
+
+Example::
+
+    await session.upload("report.pdf")                               # a path
+    await session.upload(BytesSource(b"a,b\\n1,2\\n", name="t.csv"))   # bytes
+    await session.upload(StreamSource(chunks(), size=n, name="x.bin"))  # one-shot stream
+    await session.upload(StreamSource(lambda: chunks(), size=n, name="x.bin"))  # replayable
+
+Opening a source checks it (missing file, directory, unreadable, wrong declared size)
+before anything is registered on the server.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import os
+import stat
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import TypeAlias
+
+from attrs import define, field
+
+from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
+from .._errors import SourceNotReplayableError as _NotReplayable
+from ._hashing import ChecksumAlgorithm, Hasher
+from ._reader import ChunkReader, ReadChunk, run_in_thread
+
+__all__ = [
+    "BytesSource",
+    "FileSource",
+    "OpenedSource",
+    "Source",
+    "StreamSource",
+    "UploadSource",
+    "as_upload_source",
+]
+
+_PREHASH_BLOCK = 4 << 20
+StreamFactory: TypeAlias = Callable[[], AsyncIterable[bytes]]
+
+
+class UploadSource(abc.ABC):
+    """Base of the source types; :meth:`open` checks the source and gives its size."""
+
+    name: str | None
+
+    @abc.abstractmethod
+    def open(self) -> OpenedSource:
+        """Check and open the source (raises before anything is registered)."""
+
+
+@define(frozen=True, slots=True)
+class FileSource(UploadSource):
+    """A regular file; uploaded under its base name unless ``name`` is given.
+
+    Its content is re-read from the open file on a retry, so retries always work.
+    """
+
+    path: str | os.PathLike[str] = field()
+    name: str | None = None
+
+    @path.validator
+    def _check_path(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+            raise InvalidInputError(
+                f"a file path must be a non-empty str or PathLike, got {value!r}"
+            )
+
+    def open(self) -> OpenedSource:
+        path = os.fspath(self.path)
+        name = self.name if self.name is not None else os.path.basename(path)
+        try:
+            # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            raise InvalidInputError(f"cannot upload {path!r}: no such file") from None
+        except IsADirectoryError:
+            raise InvalidInputError(f"cannot upload {path!r}: it is a directory") from None
+        except PermissionError:
+            raise InvalidInputError(f"cannot upload {path!r}: permission denied") from None
+        except OSError as exc:
+            raise InvalidInputError(f"cannot upload {path!r}: {exc.strerror or exc}") from None
+        try:
+            info = os.fstat(fd)
+            if stat.S_ISDIR(info.st_mode):
+                raise InvalidInputError(f"cannot upload {path!r}: it is a directory")
+            if not stat.S_ISREG(info.st_mode):
+                raise InvalidInputError(
+                    f"cannot upload {path!r}: not a regular file (for pipes and devices use"
+                    " StreamSource with a declared size)"
+                )
+            os.set_blocking(fd, True)
+        except BaseException:
+            os.close(fd)
+            raise
+        return _OpenedFile(path, name, fd, info)
+
+
+@define(frozen=True, slots=True)
+class BytesSource(UploadSource):
+    """Content in memory (``bytes``, ``bytearray``, ``memoryview``), sent without copying
+    the whole buffer. A mutable buffer changed during the upload is detected."""
+
+    data: bytes | bytearray | memoryview = field(repr=False)
+    name: str | None = None
+
+    @data.validator
+    def _check_data(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, bytes | bytearray | memoryview):
+            raise InvalidInputError(
+                f"BytesSource needs bytes, bytearray or memoryview, got {value!r}"
+            )
+
+    def open(self) -> OpenedSource:
+        view = memoryview(self.data)
+        if not view.contiguous:
+            raise InvalidInputError("BytesSource needs a contiguous buffer")
+        return _OpenedBytes(self.name, view.cast("B"), immutable=isinstance(self.data, bytes))
+
+
+@define(frozen=True, slots=True)
+class StreamSource(UploadSource):
+    """An async iterable of bytes with its exact ``size`` declared up front (the server
+    wants the size at registration).
+
+    Give a *factory* (a callable returning a fresh async iterable) to allow retries and
+    the pre-pass checksum mode; a plain async iterable is consumed once and never resent.
+    """
+
+    stream: AsyncIterable[bytes] | StreamFactory = field(repr=False)
+    size: int = field()
+    name: str | None = None
+
+    @stream.validator
+    def _check_stream(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, AsyncIterable) and not callable(value):
+            raise InvalidInputError(
+                f"StreamSource needs an async iterable of bytes or a factory of one, got {value!r}"
+            )
+
+    @size.validator
+    def _check_size(self, _attribute: object, value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise InvalidInputError(f"StreamSource size must be an int >= 0, got {value!r}")
+
+    def open(self) -> OpenedSource:
+        return _OpenedStream(self.name, self.stream, self.size)
+
+
+Source: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview | UploadSource
+"""Anything ``upload()`` accepts: a path, a buffer, or an :class:`UploadSource`."""
+
+
+def as_upload_source(
+    source: Source | AsyncIterable[bytes], *, size: int | None = None
+) -> UploadSource:
+    """Wrap a plain path, buffer or async iterable (with ``size``) in its source type."""
+    if isinstance(source, UploadSource):
+        return source
+    if isinstance(source, str | os.PathLike):
+        return FileSource(source)
+    if isinstance(source, bytes | bytearray | memoryview):
+        return BytesSource(source)
+    if isinstance(source, AsyncIterable):
+        if size is None:
+            raise InvalidInputError(
+                "an async iterable needs its size declared: upload(stream, size=..., file_name=...)"
+            )
+        return StreamSource(source, size=size)
+    raise InvalidInputError(
+        "upload() takes a path, bytes/bytearray/memoryview, an async iterable with size=,"
+        f" or a FileSource/BytesSource/StreamSource; got {type(source).__name__}"
+    )
+
+
+# ---------------------------------------------------------------- opened sources
+
+
+class OpenedSource(abc.ABC):
+    """A checked, open source. ``chunks()`` gives a fresh pass over the content each
+    time it is called, or raises :class:`SourceNotReplayableError`."""
+
+    name: str | None
+    size: int
+    #: The content cannot change after opening (immutable bytes).
+    immutable: bool = False
+    #: ``chunks()`` may be called again (retries, pre-pass).
+    replayable: bool = True
+    #: The size was declared by the caller (a stream), not read from the source itself:
+    #: a mismatch means a wrong declaration rather than a source that changed.
+    declared_size: bool = False
+
+    @abc.abstractmethod
+    def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
+        """A pass over the content; the last chunk is marked ``final``."""
+
+    @abc.abstractmethod
+    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+        """Hash the whole content (the pre-pass) and return the hex digest."""
+
+    def check_unchanged(self) -> None:  # noqa: B027 - most sources cannot change
+        """Raise :class:`SourceChangedError` if the source visibly changed since opening."""
+
+    def close(self) -> None:  # noqa: B027 - most sources hold nothing
+        """Release what :meth:`UploadSource.open` acquired."""
+
+
+class ChunkStream(AsyncIterator[ReadChunk], abc.ABC):
+    """An async iterator of chunks that must be closed (``aclose``)."""
+
+    @abc.abstractmethod
+    async def aclose(self) -> None: ...
+
+
+class _ReaderStream(ChunkStream):
+    def __init__(self, reader: ChunkReader) -> None:
+        self._reader = reader
+
+    async def __anext__(self) -> ReadChunk:
+        return await self._reader.__anext__()
+
+    async def aclose(self) -> None:
+        await self._reader.aclose()
+
+
+class _OpenedFile(OpenedSource):
+    def __init__(self, path: str, name: str, fd: int, info: os.stat_result) -> None:
+        self.name = name
+        self.size = info.st_size
+        self._path = path
+        self._fd: int | None = fd
+        self._identity = _identity(info)
+
+    def _require_fd(self) -> int:
+        if self._fd is None:
+            raise InvalidInputError(f"{self._path!r} was closed")
+        return self._fd
+
+    def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
+        fd = self._require_fd()
+        reader = ChunkReader(
+            lambda offset, n: os.pread(fd, n, offset),
+            self.size,
+            hasher=hasher,
+            has_more=lambda offset: bool(os.pread(fd, 1, offset)),
+            chunk_size=chunk_size,
+        )
+        return _ReaderStream(reader)
+
+    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+        fd, size = self._require_fd(), self.size
+
+        def work(stop: threading.Event) -> str:
+            hasher = algorithm.new()
+            buffer = bytearray(min(_PREHASH_BLOCK, max(size, 1)))
+            view = memoryview(buffer)
+            offset = 0
+            while offset < size:
+                if stop.is_set():
+                    raise InterruptedError("pre-pass stopped")
+                n = os.preadv(fd, [view[: min(len(buffer), size - offset)]], offset)
+                if n == 0:
+                    raise SourceChangedError(
+                        f"{self._path!r} shrank while it was being hashed"
+                        f" ({offset} of {size} bytes)"
+                    )
+                hasher.update(view[:n])
+                offset += n
+            return hasher.hexdigest()
+
+        return await run_in_thread(work)
+
+    def check_unchanged(self) -> None:
+        fd = self._require_fd()
+        now = _identity(os.fstat(fd))
+        if now != self._identity:
+            raise SourceChangedError(
+                f"{self._path!r} changed during the upload (size or modification time differ"
+                " from when it was opened)"
+            )
+
+    def close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+class _OpenedBytes(OpenedSource):
+    def __init__(self, name: str | None, view: memoryview, *, immutable: bool) -> None:
+        self.name = name
+        self.size = view.nbytes
+        self.immutable = immutable
+        self._view = view
+
+    def _read_at(self, offset: int, n: int) -> bytes | memoryview:
+        piece = self._view[offset : offset + n]
+        # A mutable buffer is copied chunk by chunk, so the bytes hashed are the bytes sent.
+        return piece if self.immutable else piece.tobytes()
+
+    def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
+        if hasher is None and self.immutable:
+            return _SliceStream(self._view, chunk_size)
+        reader = ChunkReader(self._read_at, self.size, hasher=hasher, chunk_size=chunk_size)
+        return _ReaderStream(reader)
+
+    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+        view = self._view
+
+        def work(stop: threading.Event) -> str:
+            hasher = algorithm.new()
+            for offset in range(0, view.nbytes, _PREHASH_BLOCK):
+                if stop.is_set():
+                    raise InterruptedError("pre-pass stopped")
+                hasher.update(view[offset : offset + _PREHASH_BLOCK])
+            return hasher.hexdigest()
+
+        return await run_in_thread(work)
+
+
+class _SliceStream(ChunkStream):
+    """Zero-copy slices of an immutable buffer that needs no hashing."""
+
+    def __init__(self, view: memoryview, chunk_size: int) -> None:
+        self._view = view
+        self._chunk_size = chunk_size
+        self._offset = 0
+        self._done = False
+
+    async def __anext__(self) -> ReadChunk:
+        if self._done:
+            raise StopAsyncIteration
+        end = min(self._offset + self._chunk_size, self._view.nbytes)
+        piece = self._view[self._offset : end]
+        self._offset = end
+        self._done = end >= self._view.nbytes
+        return ReadChunk(piece, end, final=self._done)
+
+    async def aclose(self) -> None:
+        self._done = True
+
+
+class _OpenedStream(OpenedSource):
+    def __init__(self, name: str | None, stream: AsyncIterable[bytes] | StreamFactory, size: int):
+        self.name = name
+        self.size = size
+        self._stream = stream
+        self._factory = stream if not isinstance(stream, AsyncIterable) else None
+        self.replayable = self._factory is not None
+        self.declared_size = True
+        self._used = False
+
+    def _fresh(self) -> AsyncIterable[bytes]:
+        if self._factory is not None:
+            stream = self._factory()
+            if not isinstance(stream, AsyncIterable):
+                raise InvalidInputError(
+                    f"the StreamSource factory must return an async iterable, got {stream!r}"
+                )
+            return stream
+        if self._used:
+            raise _NotReplayable(
+                "the upload needs the content again (a retry after a failed attempt), but the"
+                " async iterable was already consumed and is never resent; pass a path or bytes,"
+                " or a StreamSource factory (a callable returning a fresh iterable) to get retries"
+            )
+        self._used = True
+        assert isinstance(self._stream, AsyncIterable)
+        return self._stream
+
+    def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
+        return _IterableStream(self._fresh(), self.size, hasher)
+
+    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+        if self._factory is None:
+            raise InvalidInputError(
+                "the pre-pass checksum mode reads the content twice; a one-shot async iterable"
+                " cannot be; use ChecksumMode.STREAM, give the digest, or pass a factory"
+            )
+        hasher = algorithm.new()
+        stream = _IterableStream(self._fresh(), self.size, hasher)
+        try:
+            async for chunk in stream:
+                if chunk.short or chunk.overrun:
+                    raise SizeMismatchError(
+                        f"the stream gave {'fewer' if chunk.short else 'more'} bytes than its"
+                        f" declared size {self.size}",
+                        expected=self.size,
+                        actual=chunk.end,
+                    )
+        finally:
+            await stream.aclose()
+        return hasher.hexdigest()
+
+
+class _IterableStream(ChunkStream):
+    """Chunks of a user's async iterable, one item behind so that the last chunk is
+    known to be the last (and checked) before it is sent."""
+
+    def __init__(self, stream: AsyncIterable[bytes], size: int, hasher: Hasher | None) -> None:
+        self._iterator = aiter(stream)
+        self._size = size
+        self._hasher = hasher
+        self._pending: bytes | None = None
+        self._total = 0
+        self._done = False
+
+    async def __anext__(self) -> ReadChunk:
+        if self._done:
+            raise StopAsyncIteration
+        while True:
+            try:
+                item = await anext(self._iterator)
+            except StopAsyncIteration:
+                return self._finish(overrun=False)
+            if not isinstance(item, bytes | bytearray | memoryview):
+                raise InvalidInputError(
+                    f"an upload stream must yield bytes, got {type(item).__name__}"
+                )
+            data = bytes(item) if not isinstance(item, bytes) else item
+            if not data:
+                continue
+            if self._total + len(data) > self._size:
+                self._total += len(data)
+                return self._finish(overrun=True)
+            self._total += len(data)
+            if self._hasher is not None:
+                self._hasher.update(data)
+            previous, self._pending = self._pending, data
+            if previous is not None:
+                return ReadChunk(previous, self._total - len(data))
+
+    def _finish(self, *, overrun: bool) -> ReadChunk:
+        self._done = True
+        data = self._pending or b""
+        digest = self._hasher.hexdigest() if self._hasher is not None and not overrun else None
+        end = self._total
+        return ReadChunk(data, end, True, digest, short=end < self._size, overrun=overrun)
+
+    async def aclose(self) -> None:
+        self._done = True
+        close = getattr(self._iterator, "aclose", None)
+        if close is not None:
+            with contextlib.suppress(Exception):
+                await close()

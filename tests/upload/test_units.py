@@ -1,0 +1,113 @@
+"""Unit tests of the upload pieces: algorithm names, progress throttling, the reader."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+
+import pytest
+
+from cryptshare_async._errors import InvalidInputError
+from cryptshare_async._upload._hashing import normalize_digest, resolve_algorithm
+from cryptshare_async._upload._progress import ProgressReporter
+from cryptshare_async._upload._reader import ChunkReader, run_in_thread
+
+from .conftest import reader_threads
+
+
+@pytest.mark.parametrize(
+    ("name", "hashlib_name"),
+    [
+        ("SHA256", "sha256"), ("SHA-256", "sha256"), ("sha256", "sha256"), ("Sha_256", "sha256"),
+        ("SHA1", "sha1"), ("SHA-1", "sha1"), ("SHA512", "sha512"), ("sha-512", "sha512"),
+        ("MD5", "md5"), ("md5", "md5"), (None, "sha256"),
+    ],
+)  # fmt: skip
+def test_algorithm_spellings(name: str | None, hashlib_name: str) -> None:
+    assert resolve_algorithm(name).new().name == hashlib_name  # type: ignore[attr-defined]
+
+
+def test_unknown_algorithm_names_the_accepted_spellings() -> None:
+    with pytest.raises(InvalidInputError, match=r"CRC32.*SHA256/SHA-256.*MD5"):
+        resolve_algorithm("CRC32")
+
+
+def test_digest_normalisation() -> None:
+    sha1 = resolve_algorithm("SHA1")
+    assert normalize_digest(sha1, " " + "AB" * 20 + " ") == "ab" * 20
+    for bad in ("ab" * 19, "zz" * 20):
+        with pytest.raises(InvalidInputError):
+            normalize_digest(sha1, bad)
+
+
+async def test_progress_is_throttled_and_awaits_coroutines() -> None:
+    seen: list[tuple[int, int]] = []
+
+    async def callback(sent: int, total: int) -> None:
+        seen.append((sent, total))
+
+    reporter = ProgressReporter(callback, 100, every=30)
+    for sent in (0, 10, 20, 30, 40, 70, 100, 100):
+        await reporter.report(sent)
+    assert seen == [(0, 100), (30, 100), (70, 100), (100, 100)]
+
+
+async def test_reader_hashes_and_bounds_the_queue() -> None:
+    data = bytes(range(256)) * 4000
+    reads: list[int] = []
+
+    def read_at(offset: int, n: int) -> bytes:
+        reads.append(offset)
+        return data[offset : offset + n]
+
+    reader = ChunkReader(read_at, len(data), hasher=hashlib.sha256(), chunk_size=65536, depth=2)
+    first = await anext(reader)
+    await asyncio.sleep(0.05)
+    assert len(reads) <= 3  # one taken, at most `depth` waiting
+    chunks = [first] + [c async for c in reader]
+    await reader.aclose()
+    assert b"".join(bytes(c.data) for c in chunks) == data
+    assert chunks[-1].final and chunks[-1].digest == hashlib.sha256(data).hexdigest()
+    assert not any(c.final for c in chunks[:-1])
+
+
+async def test_reader_stops_its_thread_when_closed_early() -> None:
+    reader = ChunkReader(lambda o, n: b"x" * n, 1 << 30, hasher=None, chunk_size=1 << 16)
+    await anext(reader)
+    await reader.aclose()
+    assert reader_threads() == []
+
+
+async def test_reader_reports_short_and_overrun_sources() -> None:
+    short = ChunkReader(lambda o, n: b"x" * max(0, min(n, 10 - o)), 20, hasher=None)
+    assert [(c.final, c.short) for c in [c async for c in short]] == [(True, True)]
+    long = ChunkReader(lambda o, n: b"x" * n, 20, hasher=None, has_more=lambda o: True)
+    assert [(c.final, c.overrun) for c in [c async for c in long]] == [(True, True)]
+
+
+async def test_reader_propagates_read_errors() -> None:
+    def fail(offset: int, n: int) -> bytes:
+        raise OSError(5, "I/O error")
+
+    reader = ChunkReader(fail, 10, hasher=None)
+    with pytest.raises(OSError, match="I/O error"):
+        await anext(reader)
+    await reader.aclose()
+
+
+async def test_run_in_thread_stops_work_on_cancellation() -> None:
+    started = threading.Event()
+
+    def work(stop: threading.Event) -> str:
+        started.set()
+        while not stop.is_set():
+            stop.wait(0.001)
+        return "stopped"
+
+    task = asyncio.create_task(run_in_thread(work))
+    await asyncio.to_thread(started.wait, 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert reader_threads() == []
