@@ -10,8 +10,6 @@ Example::
         transfer = await session.finalize()
 """
 
-from __future__ import annotations
-
 from ._client import DEFAULT_MINIMUM_MINOR_VERSION, CryptshareClient
 from ._enums import (
     FileState,

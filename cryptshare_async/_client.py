@@ -30,6 +30,7 @@ from ._models import (
     ServerStatus,
 )
 from ._protocol import ApiRequest, ApiResponse, TokenUse
+from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
 from ._tokens import MemoryTokenStore, TokenKey, TokenStore
@@ -295,6 +296,21 @@ class CryptshareClient:
         if fresh.token == stored.token:
             return response
         return await self.send(request, token=fresh.token, body=body)
+
+    def recipient_transfer(
+        self, transfer_id: str, *, password: str | None = None
+    ) -> RecipientTransfer:
+        """The recipient's view of a transfer, by the recipient's own transfer id.
+
+        ``password`` is the transfer password (``None`` for password mode ``NONE``).
+        No request is made until a method is awaited.
+
+        Example::
+
+            incoming = client.recipient_transfer("x7Hk2pQr9a", password="s3cret!")
+            await incoming.download_all("downloads/")
+        """
+        return RecipientTransfer(self, transfer_id, password=password)
 
 
 def _is_token_rejection(request: ApiRequest, response: ApiResponse) -> bool:

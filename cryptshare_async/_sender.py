@@ -10,21 +10,26 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from . import _protocol as protocol
 from ._converter import structure, unstructure
 from ._errors import InvalidInputError
+from ._fields import FieldsLike
 from ._models import (
     Recipient,
     Recipients,
     SenderContact,
+    TransferListItem,
     TransferPolicy,
     TransferSessionCreate,
+    TransferSummary,
     VerificationStatus,
     VerificationToken,
 )
+from ._paging import Pager, legacy_pager, polling_pager
 from ._protocol import ApiRequest, ApiResponse
 from ._session import TransferSession
 from ._tokens import StoredToken
@@ -162,6 +167,87 @@ class Sender:
         checked = [validate_email(r, what="recipient") for r in recipients]
         request = protocol.transfer_policy_request(self._email, checked)
         return structure(protocol.json_data(request, await self.send(request)), TransferPolicy)
+
+    # ------------------------------------------------------------ listings
+
+    def sent_transfers(
+        self,
+        *,
+        active: bool | None = None,
+        page_size: int = 100,
+        fields: FieldsLike | None = None,
+        start_page: int = 1,
+        limit: int | None = None,
+    ) -> Pager[TransferListItem]:
+        """The transfers this address sent, newest first (API 1.12), as an async iterator.
+
+        ``active``: ``True`` only active ones, ``False`` only inactive ones, ``None`` all.
+        ``page_size`` (1-100), ``fields`` (a :class:`Fields` selection, a list of names
+        or the server's raw syntax) and ``active`` are sent on every page; ``limit``
+        caps the number of items. Fields not selected are ``None`` in the items.
+        Arguments are checked now; requests start when iteration does.
+
+        Example::
+
+            async for item in alice.sent_transfers(active=True, fields=Fields(
+                "tracking_id", status=["state"])):
+                print(item.tracking_id, item.state)
+        """
+        return polling_pager(
+            self,
+            "sent",
+            active=active,
+            page_size=page_size,
+            fields=fields,
+            start_page=start_page,
+            limit=limit,
+        )
+
+    def received_transfers(
+        self,
+        *,
+        active: bool | None = None,
+        page_size: int = 100,
+        fields: FieldsLike | None = None,
+        start_page: int = 1,
+        limit: int | None = None,
+    ) -> Pager[TransferListItem]:
+        """The transfers this address received (API 1.12); arguments as in
+        :meth:`sent_transfers`.
+
+        The server removes download URLs, file ids and the confidential message's file
+        id from transfers in which this address is not itself a recipient.
+
+        Example::
+
+            pending = await bob.received_transfers(active=True, limit=50).collect()
+        """
+        return polling_pager(
+            self,
+            "received",
+            active=active,
+            page_size=page_size,
+            fields=fields,
+            start_page=start_page,
+            limit=limit,
+        )
+
+    def legacy_transfers(
+        self, *, page_size: int = 100, start_page: int = 1, limit: int | None = None
+    ) -> Pager[TransferSummary]:
+        """The sent transfers through the deprecated ``GET .../transfers`` list.
+
+        .. deprecated::
+            The server will remove this endpoint in API 2.0; use :meth:`sent_transfers`.
+            Calling this emits a :class:`DeprecationWarning`.
+        """
+        warnings.warn(
+            "legacy_transfers() uses an endpoint the API deprecates (removed in API 2.0);"
+            " use sent_transfers()",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return legacy_pager(self, page_size=page_size, start_page=start_page, limit=limit)
 
 
 def _recipients(addresses: tuple[str, ...]) -> tuple[Recipient, ...]:

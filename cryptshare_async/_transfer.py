@@ -1,10 +1,11 @@
-"""`Transfer`: a finalized transfer, read and revoked by its sender.
+"""`Transfer`: a finalized transfer, read, awaited and revoked by its sender.
 
 Example::
 
     transfer = await session.finalize()
-    status = await transfer.status()
+    status = await transfer.wait_until_active(timeout=300)
     print(status.state)
+    await transfer.revoke(message="Sent to the wrong person")
 """
 
 from __future__ import annotations
@@ -12,9 +13,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import _protocol as protocol
-from ._converter import structure
-from ._models import TransferStatus
+from ._converter import structure, unstructure
+from ._errors import (
+    ApiVersionUnsupportedError,
+    InvalidInputError,
+    NotFoundError,
+    RuleViolationError,
+    TransferDeletedError,
+)
+from ._models import RevocationOptions, RevocationRequest, TransferStatus
 from ._validation import path_segment
+from ._waiting import (
+    DEFAULT_INTERVAL,
+    DEFAULT_MAX_INTERVAL,
+    DEFAULT_TIMEOUT,
+    OnUpdate,
+    poll_until_active,
+)
 
 if TYPE_CHECKING:
     from ._sender import Sender
@@ -51,3 +66,92 @@ class Transfer:
         )
         data = protocol.json_data(request, await self._sender.send(request))
         return structure(data, TransferStatus)
+
+    async def wait_until_active(
+        self,
+        *,
+        timeout: float | None = DEFAULT_TIMEOUT,  # noqa: ASYNC109 - the issue fixes this name
+        interval: float = DEFAULT_INTERVAL,
+        max_interval: float = DEFAULT_MAX_INTERVAL,
+        on_update: OnUpdate | None = None,
+        language: str | None = None,
+    ) -> TransferStatus:
+        """Poll the status until the transfer is ``ACTIVE``; return that status.
+
+        The first read is immediate; the pause then starts at ``interval`` and grows by
+        half each time up to ``max_interval``. ``on_update`` (sync or async) is called
+        with each status whose state is new. No background task: cancelling the
+        awaiting task stops the wait and leaves nothing running.
+
+        Raises:
+            TransferFailedError: ``FAILED`` (``removed_files`` says why) or ``DELETED_*``.
+            WaitTimeoutError: ``timeout`` seconds passed (``last_status`` is the last read).
+
+        Example::
+
+            status = await transfer.wait_until_active(timeout=120, on_update=print)
+        """
+        return await poll_until_active(
+            lambda: self.status(language=language),
+            what=f"transfer {self._tracking_id}",
+            timeout=timeout,
+            interval=interval,
+            max_interval=max_interval,
+            on_update=on_update,
+        )
+
+    async def revoke(
+        self,
+        *,
+        notify_sender: bool = True,
+        notify_recipients: bool = True,
+        message: str | None = None,
+        language: str | None = None,
+    ) -> None:
+        """Make the transfer unavailable to its recipients (API 1.10).
+
+        The files are deleted on the server; the status still reads afterwards, as
+        ``DELETED_BY_REVOCATION``. ``message`` (markdown) replaces the default notice;
+        ``language`` (``Accept-Language``) picks the language of the default notices.
+
+        Only an ``ACTIVE`` transfer of this sender can be revoked: otherwise the server's
+        typed error is raised (:class:`RuleViolationError` for a transfer not active,
+        :class:`TransferDeletedError` for one already deleted, :class:`NotFoundError` for
+        another sender's or an unknown one), with a note saying so.
+
+        Example::
+
+            await transfer.revoke(notify_recipients=False, message="Superseded by v2")
+        """
+        for name, flag in (
+            ("notify_sender", notify_sender),
+            ("notify_recipients", notify_recipients),
+        ):
+            if not isinstance(flag, bool):
+                raise InvalidInputError(f"{name} must be a bool, got {flag!r}")
+        if message is not None and not isinstance(message, str):
+            raise InvalidInputError("message must be a str (markdown) or None")
+        body = RevocationRequest(
+            RevocationOptions(
+                notify_sender=notify_sender, notify_recipients=notify_recipients, message=message
+            )
+        )
+        request = protocol.revoke_request(
+            self._sender.email, self._tracking_id, unstructure(body), language=language
+        )
+        try:
+            protocol.raise_for_status(request, await self._sender.send(request))
+        except ApiVersionUnsupportedError:
+            raise
+        except RuleViolationError as exc:
+            exc.add_note(f"transfer {self._tracking_id} cannot be revoked: only ACTIVE ones can")
+            raise
+        except TransferDeletedError as exc:
+            exc.add_note(f"transfer {self._tracking_id} is already deleted")
+            raise
+        except NotFoundError as exc:
+            exc.add_note(
+                f"transfer {self._tracking_id} is not a transfer of {self._sender.email}"
+                " (only the sender can revoke a transfer)"
+            )
+            raise

@@ -1,0 +1,380 @@
+"""Upload benchmark: throughput per checksum mode, baselines, peak RSS growth.
+
+Runs the emulator in a separate process (so the figures are the client's), makes a
+test file in a temporary directory (deleted after), then in one run measures:
+
+(a) ``session.upload()`` of the file in each checksum mode;
+(b) baselines over the same bytes: ``curl -T`` to the same PUT endpoint, and
+    ``hashlib.sha256`` in one thread;
+(c) peak RSS growth of a fresh uploading process for a 1 MiB and a large upload;
+(d) the chunk producers (worker thread vs aiofiles) reading + hashing without sending.
+
+Usage::
+
+    python benchmarks/upload.py               # 1 GiB, 3 repetitions (medians)
+    python benchmarks/upload.py --size-mib 256 --repeat 1
+"""
+
+# Blocking file calls between measurements are fine in a benchmark driver.
+# ruff: noqa: ASYNC230, ASYNC240
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiofiles
+
+from cryptshare_async import CryptshareClient
+from cryptshare_async._upload import ChecksumMode
+from cryptshare_async._upload._reader import ChunkReader
+
+MIB = 1 << 20
+GIB = 1 << 30
+
+
+@contextlib.asynccontextmanager
+async def emulator_process() -> AsyncIterator[tuple[str, str]]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "cryptshare_async.testing",
+        "--port",
+        "0",
+        "--processing-seconds",
+        "0.01",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout is not None
+        url = client_id = ""
+        while not (url and client_id):
+            line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+            if not line:
+                raise RuntimeError("the emulator exited")
+            if m := re.search(r"listening on (http://\S+)", line):
+                url = m.group(1)
+            if m := re.search(r"client id \(whitelisted\): (\w+)", line):
+                client_id = m.group(1)
+        yield url, client_id
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+def sink_server() -> None:
+    """A minimal HTTP/1.1 sink: reads each request body with ``recv_into`` and answers 200.
+
+    Used to measure the client alone when the emulator's receive path is slower.
+    """
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    print(server.getsockname()[1], flush=True)
+    buf = bytearray(8 * MIB)
+    view = memoryview(buf)
+    while True:
+        conn, _ = server.accept()
+        with conn:
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    pending += data
+                if b"\r\n\r\n" not in pending:
+                    break
+                head, _, pending = pending.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n")[1:]:
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value)
+                left = length - len(pending)
+                pending = b""
+                while left > 0:
+                    n = conn.recv_into(view[: min(left, len(buf))])
+                    if n == 0:
+                        break
+                    left -= n
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+
+@contextlib.asynccontextmanager
+async def sink_process() -> AsyncIterator[str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--sink-server", stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert proc.stdout is not None
+        port = int(await asyncio.wait_for(proc.stdout.readline(), 30))
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
+async def sink_put(url: str, path: Path, mode: str, digest: str) -> float:
+    """The library's PUT (transport + upload body) of the file to the sink, timed."""
+    from yarl import URL
+
+    from cryptshare_async._protocol import put_content_request
+    from cryptshare_async._transport import Transport, TransportSettings
+    from cryptshare_async._upload._body import Expected, UploadBody
+    from cryptshare_async._upload._hashing import resolve_algorithm
+    from cryptshare_async._upload._sources import FileSource
+
+    transport = Transport(URL(url), settings=TransportSettings())
+    opened = FileSource(path).open()
+    algorithm = None if mode == "off" else resolve_algorithm("SHA-256")
+    try:
+        start = time.perf_counter()
+        expected = None
+        if mode == "caller-digest":
+            expected = (Expected.CALLER, digest)
+        elif mode == "pre-pass":
+            assert algorithm is not None
+            expected = (Expected.PRE_PASS, await opened.prehash(algorithm))
+        body = UploadBody(opened, algorithm=algorithm, expected=expected)
+        response = await transport.send(put_content_request("a@b.c", "t", "f"), {}, body=body)
+        elapsed = time.perf_counter() - start
+        assert response.status == 200 and body.completed
+        return elapsed
+    finally:
+        opened.close()
+        await transport.aclose()
+
+
+async def curl_sink(url: str, path: Path) -> float:
+    start = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "-o", "/dev/null", "-H", "Expect:", "-T", str(path), url + "/api/x"
+    )  # fmt: skip
+    await proc.wait()
+    return time.perf_counter() - start
+
+
+def make_file(path: Path, size: int) -> None:
+    block = os.urandom(min(size, 64 * MIB))
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, len(block))
+            f.write(block[:n])
+            left -= n
+
+
+def sha256_one_thread(path: Path) -> float:
+    """Seconds to hash the file's bytes in one thread (read in 4 MiB blocks, page cache)."""
+    buf = bytearray(4 * MIB)
+    view = memoryview(buf)
+    start = time.perf_counter()
+    h = hashlib.sha256()
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
+    return time.perf_counter() - start
+
+
+async def session_for(client: CryptshareClient) -> object:
+    alice = client.sender("bench@example.com")
+    return await alice.create_session(to=["bob@example.org"], name="Bench", phone="1")
+
+
+async def curl_put(client: CryptshareClient, url: str, path: Path, tmp: Path) -> float:
+    from cryptshare_async import _protocol as protocol
+
+    session = await session_for(client)
+    size = path.stat().st_size
+    file_id = await session.register_file("curl.bin", size)  # type: ignore[attr-defined]
+    request = protocol.put_content_request("bench@example.com", session.tracking_id, file_id)  # type: ignore[attr-defined]
+    stored = await client.tokens.cached(client.token_key("bench@example.com"))
+    assert stored is not None
+    headers = client.headers_for(request, token=stored.token)
+    headers["Content-Type"] = "application/octet-stream"
+    header_file = tmp / "curl-headers"
+    header_file.write_text("".join(f"{k}: {v}\n" for k, v in headers.items()))
+    header_file.chmod(0o600)
+    start = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:", "-T", str(path),
+        "-H", f"@{header_file}", str(client.transport.url_for(request)),
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    elapsed = time.perf_counter() - start
+    header_file.unlink()
+    if out.decode() != "200":
+        raise RuntimeError(f"curl PUT answered {out!r}")
+    return elapsed
+
+
+async def upload_once(client: CryptshareClient, path: Path, mode: str, digest: str) -> float:
+    session = await session_for(client)
+    checksum: ChecksumMode | str = digest if mode == "caller-digest" else ChecksumMode(mode)
+    start = time.perf_counter()
+    uploaded = await session.upload(path, checksum=checksum)  # type: ignore[attr-defined]
+    elapsed = time.perf_counter() - start
+    if uploaded.checksum not in (None, digest):
+        raise RuntimeError("wrong digest")
+    return elapsed
+
+
+async def reader_thread(path: Path, chunk: int) -> float:
+    size = path.stat().st_size
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        start = time.perf_counter()
+        reader = ChunkReader(
+            lambda o, n: os.pread(fd, n, o), size, hasher=hashlib.sha256(), chunk_size=chunk
+        )
+        try:
+            async for _ in reader:
+                pass
+        finally:
+            await reader.aclose()
+        return time.perf_counter() - start
+    finally:
+        os.close(fd)
+
+
+async def reader_aiofiles(path: Path, chunk: int) -> float:
+    start = time.perf_counter()
+    h = hashlib.sha256()
+    async with aiofiles.open(path, "rb") as f:
+        while data := await f.read(chunk):
+            h.update(data)  # hashing in the loop, as an aiofiles-based body would
+    return time.perf_counter() - start
+
+
+def rss_child(url: str, client_id: str, size: int, tmp: str) -> int:
+    """Run one upload in a fresh process; return its peak RSS growth in bytes."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--rss-child", url, client_id, str(size), tmp],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return int(out.strip().splitlines()[-1])
+
+
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(field)
+
+
+async def _rss_child_main(url: str, client_id: str, size: int, tmp: str) -> None:
+    path = Path(tmp) / f"rss-{size}.bin"
+    make_file(path, size)
+    async with CryptshareClient(url, client_id=client_id) as client:
+        # Warm up: a small upload loads every code path and opens the connection.
+        session = await session_for(client)
+        await session.upload(b"x" * 4096, file_name="warm.bin")  # type: ignore[attr-defined]
+        Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
+        base = _status_kib("VmRSS")
+        await session.upload(path)  # type: ignore[attr-defined]
+        peak = _status_kib("VmHWM")
+    path.unlink()
+    print((peak - base) * 1024)
+
+
+def report(title: str, timings: dict[str, list[float]], size: int, sha: float) -> None:
+    med = {k: statistics.median(v) for k, v in timings.items()}
+    curl = med["curl -T"]
+    print(f"-- {title}")
+    targets = {"stream": 0.75, "caller-digest": 0.75, "pre-pass": 0.45}
+    for name, seconds in med.items():
+        line = f"{name:26s} {fmt(size, seconds)}"
+        line += f"   {sha / seconds:5.2f} x sha256   {curl / seconds:5.2f} x curl"
+        if name in targets:
+            line += f"   (target >= {targets[name]} x sha256)"
+        if name == "off":
+            line += "   (target >= 0.9 x curl)"
+        print(line)
+
+
+def fmt(size: int, seconds: float) -> str:
+    return f"{size / GIB / seconds:6.2f} GiB/s"
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rss-child", nargs=4, metavar=("URL", "ID", "SIZE", "TMP"))
+    parser.add_argument("--sink-server", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.sink_server:
+        sink_server()
+        return
+    if args.rss_child:
+        url, cid, size, tmp = args.rss_child
+        await _rss_child_main(url, cid, int(size), tmp)
+        return
+    size = args.size_mib * MIB
+    tmp = Path(tempfile.mkdtemp(prefix="cryptshare-bench-"))
+    try:
+        path = tmp / "bench.bin"
+        make_file(path, size)
+        digest = hashlib.sha256(path.read_bytes() if size <= 64 * MIB else b"").hexdigest()
+        if size > 64 * MIB:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                while block := f.read(8 * MIB):
+                    h.update(block)
+            digest = h.hexdigest()
+        async with emulator_process() as (url, client_id):
+            async with CryptshareClient(url, client_id=client_id) as client:
+                timings: dict[str, list[float]] = {}
+
+                async def run(name: str, job: Callable[[], Awaitable[float]]) -> None:
+                    timings.setdefault(name, []).append(await job())
+
+                for _ in range(args.repeat):
+                    await run("sha256 1 thread", lambda: asyncio.to_thread(sha256_one_thread, path))
+                    await run("curl -T", lambda: curl_put(client, url, path, tmp))
+                    for mode in ("stream", "caller-digest", "pre-pass", "off"):
+                        await run(mode, lambda m=mode: upload_once(client, path, m, digest))  # type: ignore[misc]
+                    await run("reader: thread 1 MiB", lambda: reader_thread(path, MIB))
+                    await run("reader: aiofiles 1 MiB", lambda: reader_aiofiles(path, MIB))
+                    await run("reader: aiofiles 64 KiB", lambda: reader_aiofiles(path, 64 * 1024))
+            async with sink_process() as sink:
+                sink_timings: dict[str, list[float]] = {}
+                for _ in range(args.repeat):
+                    sink_timings.setdefault("curl -T", []).append(await curl_sink(sink, path))
+                    for mode in ("stream", "caller-digest", "pre-pass", "off"):
+                        seconds = await sink_put(sink, path, mode, digest)
+                        sink_timings.setdefault(mode, []).append(seconds)
+            print(f"file {size / MIB:.0f} MiB, medians of {args.repeat}; cpus={os.cpu_count()}")
+            sha = statistics.median(timings.pop("sha256 1 thread"))
+            print(f"{'sha256 1 thread':26s} {fmt(size, sha)}")
+            report("against the emulator (full upload: GET, register, PUT)", timings, size, sha)
+            report("against a raw-socket sink (the library's PUT only)", sink_timings, size, sha)
+            small = rss_child(url, client_id, MIB, str(tmp))
+            large = rss_child(url, client_id, size, str(tmp))
+            print(f"peak RSS growth: 1 MiB upload {small / MIB:.1f} MiB,"
+                  f" {size / MIB:.0f} MiB upload {large / MIB:.1f} MiB,"
+                  f" difference {(large - small) / MIB:.1f} MiB (target <= 16 MiB),"
+                  f" ratio {large / max(small, 1):.2f}")  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

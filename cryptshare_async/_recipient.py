@@ -1,0 +1,462 @@
+"""The recipient side: a transfer's files, downloaded safely to a directory.
+
+A recipient knows their own 10-character transfer id (from the notification mail or the
+download link) and, unless the transfer was sent without one, the transfer password.
+
+Downloads stream to disk in bounded chunks (memory stays constant whatever the size),
+are hashed on the way with the transfer's checksum algorithm and checked against the
+server's checksum and size, and land under a temporary name that is renamed only once
+everything matched, so a half-written or corrupt file never carries the real name. An
+existing file is never replaced unless ``overwrite=True``.
+
+Server file names are untrusted: only the last path component is kept, control
+characters and characters Windows forbids become ``_``, names Windows reserves
+(``CON``, ``NUL``, ``COM1``...) get a ``_`` prefix, and overlong names are shortened,
+keeping the extension. The result always lies directly inside the target directory.
+
+Example::
+
+    incoming = client.recipient_transfer("x7Hk2pQr9a", password="s3cret!")
+    for file in await incoming.files():
+        print(file.file_name, file.size)
+    paths = await incoming.download_all("downloads/")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hashlib
+import os
+import secrets
+import threading
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from . import _protocol as protocol
+from ._converter import structure, structure_list
+from ._errors import CryptshareError, InvalidInputError
+from ._models import TransferFile, TransferInfo
+from ._validation import path_segment
+
+if TYPE_CHECKING:
+    from ._client import CryptshareClient
+
+__all__ = [
+    "DownloadError",
+    "DownloadIntegrityError",
+    "DownloadTargetExistsError",
+    "RecipientTransfer",
+    "hash_algorithm",
+    "safe_file_name",
+]
+
+#: Bytes handed to the writer thread at once: large enough that the thread hop is cheap.
+WRITE_CHUNK: Final = 1024 * 1024
+MAX_NAME_BYTES: Final = 255
+
+_WINDOWS_FORBIDDEN: Final = frozenset('<>:"|?*')
+_WINDOWS_RESERVED: Final = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in "123456789¹²³"}
+    | {f"LPT{i}" for i in "123456789¹²³"}
+)
+_ALGORITHMS: Final = {
+    "md5": "md5",
+    "sha1": "sha1",
+    "sha224": "sha224",
+    "sha256": "sha256",
+    "sha384": "sha384",
+    "sha512": "sha512",
+    "sha3224": "sha3_224",
+    "sha3256": "sha3_256",
+    "sha3384": "sha3_384",
+    "sha3512": "sha3_512",
+}
+
+
+class DownloadError(CryptshareError):
+    """A download could not be completed safely; nothing was left under the target name."""
+
+
+class DownloadIntegrityError(DownloadError):
+    """The downloaded bytes do not match the server's checksum or size.
+
+    ``what`` is ``"checksum"`` or ``"size"``; ``expected`` and ``actual`` are the values.
+    """
+
+    def __init__(self, message: str, *, what: str, expected: str, actual: str) -> None:
+        super().__init__(message)
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+
+
+class DownloadTargetExistsError(DownloadError, FileExistsError):
+    """The target file exists and ``overwrite`` was not given. ``path`` names it."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def hash_algorithm(name: str) -> str:
+    """The :mod:`hashlib` name for a server's checksum algorithm name.
+
+    Spellings vary (``SHA-256``, ``SHA256``, ``sha_256``); case, ``-``, ``_`` and spaces
+    are ignored. Raises :class:`DownloadError` for an algorithm hashlib cannot compute.
+
+    Example::
+
+        >>> hash_algorithm("SHA-256")
+        'sha256'
+    """
+    key = name.translate(str.maketrans("", "", "-_ ")).lower()
+    found = _ALGORITHMS.get(key)
+    if found is None:
+        raise DownloadError(
+            f"the server's checksum algorithm {name!r} is not one this library can compute;"
+            " pass verify=False to download without checking"
+        )
+    return found
+
+
+def safe_file_name(name: str | None, *, fallback: str = "download") -> str:
+    """A file name safe to create in a directory, made from an untrusted server name.
+
+    ``fallback`` (e.g. the file id, sanitised the same way) is used when nothing usable
+    is left of ``name``.
+
+    Example::
+
+        >>> safe_file_name("../../etc/passwd", fallback="f1")
+        'passwd'
+        >>> safe_file_name("C:\\\\x\\\\con.txt", fallback="f1")
+        '_con.txt'
+        >>> safe_file_name("..", fallback="f1")
+        'f1'
+    """
+    return _clean(name) or _clean(fallback) or "download"
+
+
+def _clean(name: str | None) -> str | None:
+    text = unicodedata.normalize("NFC", name or "")
+    text = text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    text = "".join(
+        "_" if ord(c) < 32 or ord(c) == 127 or c in _WINDOWS_FORBIDDEN else c for c in text
+    )
+    text = text.lstrip().rstrip(". ")
+    if not text or set(text) <= {"."}:
+        return None
+    stem = text.split(".", 1)[0].rstrip().upper()
+    if stem in _WINDOWS_RESERVED:
+        text = "_" + text
+    return _shorten(text)
+
+
+def _shorten(name: str) -> str:
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension.encode("utf-8")) > 32:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    shortened = stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip(" .")
+    return shortened + suffix
+
+
+def _digests_match(expected: str, actual: bytes) -> bool:
+    """Compare the server's checksum (hex, or base64) with a digest, ignoring case in hex."""
+    text = expected.strip()
+    if text.lower() == actual.hex():
+        return True
+    try:
+        return base64.b64decode(text, validate=True) == actual
+    except (binascii.Error, ValueError):
+        return False
+
+
+class _FileSink:
+    """Writes and hashes chunks in a worker thread, into a file opened exclusively.
+
+    A lock orders writes against :meth:`discard`, so a write still running in its thread
+    when the download is cancelled can neither write to a closed (or reused) descriptor
+    nor outlive the removal of the file.
+    """
+
+    def __init__(self, path: Path, algorithm: str | None) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        self.path = path
+        self._fd: int | None = os.open(path, flags, 0o600)
+        self._hasher = hashlib.new(algorithm) if algorithm is not None else None
+        self._lock = threading.Lock()
+        self.size = 0
+
+    def _write(self, data: bytes) -> None:
+        with self._lock:
+            if self._fd is None:
+                raise DownloadError("the download was abandoned")
+            if self._hasher is not None:
+                self._hasher.update(data)
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            self.size += len(data)
+
+    async def write(self, data: bytes) -> None:
+        await asyncio.to_thread(self._write, data)
+
+    def _finish(self) -> None:
+        with self._lock:
+            if self._fd is None:
+                raise DownloadError("the download was abandoned")
+            fd, self._fd = self._fd, None
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    async def finish(self) -> None:
+        """Flush to disk and close (the file is complete)."""
+        await asyncio.to_thread(self._finish)
+
+    def digest(self) -> bytes | None:
+        return None if self._hasher is None else self._hasher.digest()
+
+    def discard(self) -> None:
+        """Close and remove the file; waits for at most one chunk still being written."""
+        with self._lock:
+            fd, self._fd = self._fd, None
+            if fd is not None:
+                os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+
+
+def _place(temporary: Path, target: Path, *, overwrite: bool) -> None:
+    """Give the complete temporary file its real name."""
+    if overwrite:
+        os.replace(temporary, target)
+        return
+    try:
+        # A hard link fails if the target exists: no window in which it could be replaced.
+        os.link(temporary, target)
+    except FileExistsError:
+        raise _exists(target) from None
+    except OSError:
+        # File systems without hard links: check, then rename (a tiny race remains).
+        if os.path.lexists(target):
+            raise _exists(target) from None
+        os.rename(temporary, target)
+        return
+    temporary.unlink()
+
+
+def _exists(target: Path) -> DownloadTargetExistsError:
+    return DownloadTargetExistsError(
+        f"{target} exists; pass overwrite=True to replace it", path=target
+    )
+
+
+class RecipientTransfer:
+    """A transfer as one recipient sees it, by that recipient's transfer id.
+
+    Made by :meth:`CryptshareClient.recipient_transfer`; no request is made until a
+    method is awaited. The password is kept out of ``repr``.
+    """
+
+    def __init__(
+        self, client: CryptshareClient, transfer_id: str, *, password: str | None = None
+    ) -> None:
+        path_segment(transfer_id, what="recipient transfer id")
+        if password is not None and not isinstance(password, str):
+            raise InvalidInputError("password must be a str or None")
+        self._client = client
+        self._transfer_id = transfer_id
+        self._password = password
+        self._info: TransferInfo | None = None
+
+    def __repr__(self) -> str:
+        shown = "None" if self._password is None else "'***'"
+        return f"RecipientTransfer({self._transfer_id!r}, password={shown})"
+
+    @property
+    def transfer_id(self) -> str:
+        return self._transfer_id
+
+    async def info(self) -> TransferInfo:
+        """The transfer's checksum algorithm and total size.
+
+        Raises :class:`~cryptshare_async.WrongPasswordError` (3003) for a wrong password
+        and :class:`~cryptshare_async.TransferDeletedError` (2006) once it is deleted.
+        """
+        request = protocol.recipient_info_request(self._transfer_id, password=self._password)
+        data = protocol.json_data(request, await self._client.send(request))
+        self._info = structure(data, TransferInfo)
+        return self._info
+
+    async def files(self) -> tuple[TransferFile, ...]:
+        """The files available for download (names as the server sent them)."""
+        request = protocol.recipient_files_request(self._transfer_id, password=self._password)
+        data = protocol.json_data(request, await self._client.send(request))
+        return structure_list(data, TransferFile)
+
+    async def download(
+        self,
+        file: TransferFile | str,
+        directory: str | os.PathLike[str],
+        *,
+        name: str | None = None,
+        overwrite: bool = False,
+        verify: bool = True,
+    ) -> Path:
+        """Download one file (a :class:`TransferFile` or a file id) into ``directory``.
+
+        The file is named after the server's (sanitised) file name, or ``name`` (also
+        sanitised). It is created readable by its owner only. With ``verify`` (the
+        default) the content must match the server's checksum when it gives one; the
+        size must always match.
+
+        Returns the path written. Raises :class:`DownloadTargetExistsError` if the
+        target exists (unless ``overwrite``), :class:`DownloadIntegrityError` on a
+        mismatch; in every failure the temporary file is removed.
+
+        Example::
+
+            path = await incoming.download(file, "downloads/", overwrite=True)
+        """
+        entry = await self._resolve(file)
+        folder = _directory(directory)
+        chosen = name if name is not None else entry.file_name
+        target = folder / safe_file_name(chosen, fallback=entry.id or "download")
+        return await self._download_to(entry, target, overwrite=overwrite, verify=verify)
+
+    async def download_all(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        verify: bool = True,
+    ) -> list[Path]:
+        """Download every file, one after the other; returns the paths written.
+
+        Two server names that sanitise to the same name (``a/x.txt`` and ``x.txt``) get
+        `` (2)``, `` (3)``... before the extension. If one download fails, the files
+        already written stay and the error propagates.
+        """
+        folder = _directory(directory)
+        entries = await self.files()
+        used: set[str] = set()
+        paths: list[Path] = []
+        for entry in entries:
+            base = safe_file_name(entry.file_name, fallback=entry.id or "download")
+            chosen = _unique(base, used)
+            paths.append(
+                await self._download_to(entry, folder / chosen, overwrite=overwrite, verify=verify)
+            )
+        return paths
+
+    async def _resolve(self, file: TransferFile | str) -> TransferFile:
+        if isinstance(file, TransferFile):
+            return file
+        if not isinstance(file, str):
+            raise InvalidInputError("file must be a TransferFile or a file id (str)")
+        for entry in await self.files():
+            if entry.id == file:
+                return entry
+        raise DownloadError(f"transfer {self._transfer_id!r} has no file with id {file!r}")
+
+    async def _algorithm(self, entry: TransferFile, verify: bool) -> str | None:
+        if not verify or not entry.checksum:
+            return None
+        info = self._info if self._info is not None else await self.info()
+        if not info.checksum_algorithm:
+            raise DownloadError(
+                "the server gave a checksum but no checksum algorithm;"
+                " pass verify=False to download without checking"
+            )
+        return hash_algorithm(info.checksum_algorithm)
+
+    async def _download_to(
+        self, entry: TransferFile, target: Path, *, overwrite: bool, verify: bool
+    ) -> Path:
+        if entry.id is None:
+            raise DownloadError("the server listed a file without an id")
+        if not overwrite and await asyncio.to_thread(os.path.lexists, target):
+            raise _exists(target)
+        algorithm = await self._algorithm(entry, verify)
+        request = protocol.recipient_download_request(
+            self._transfer_id, entry.id, password=self._password
+        )
+        headers = self._client.headers_for(request, token=None)
+        temporary = target.parent / f".cryptshare-{secrets.token_hex(6)}.part"
+        sink = _FileSink(temporary, algorithm)
+        try:
+            async with self._client.transport.stream(request, headers) as response:
+                pending: list[bytes] = []
+                pending_size = 0
+                async for chunk in response.content.iter_chunked(WRITE_CHUNK):
+                    pending.append(chunk)
+                    pending_size += len(chunk)
+                    if pending_size >= WRITE_CHUNK:
+                        await sink.write(b"".join(pending))
+                        pending, pending_size = [], 0
+                if pending:
+                    await sink.write(b"".join(pending))
+            await sink.finish()
+            _check(entry, sink, algorithm)
+            _place(temporary, target, overwrite=overwrite)
+        except BaseException:
+            sink.discard()
+            raise
+        return target
+
+
+def _check(entry: TransferFile, sink: _FileSink, algorithm: str | None) -> None:
+    label = entry.file_name or entry.id
+    if entry.size is not None and sink.size != entry.size:
+        raise DownloadIntegrityError(
+            f"{label!r}: received {sink.size} bytes, the server announced {entry.size}",
+            what="size",
+            expected=str(entry.size),
+            actual=str(sink.size),
+        )
+    digest = sink.digest()
+    if (
+        algorithm is not None
+        and entry.checksum
+        and digest is not None
+        and not _digests_match(entry.checksum, digest)
+    ):
+        raise DownloadIntegrityError(
+            f"{label!r}: the {algorithm} checksum of the received bytes does not match"
+            " the server's",
+            what="checksum",
+            expected=entry.checksum,
+            actual=digest.hex(),
+        )
+
+
+def _directory(directory: str | os.PathLike[str]) -> Path:
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise InvalidInputError(f"{folder} is not an existing directory")
+    return folder
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """``name``, or ``name (2).ext``... if it (compared case-insensitively) is taken."""
+    candidate, counter = name, 1
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem:
+        stem, extension = name, ""
+    while candidate.casefold() in used:
+        counter += 1
+        candidate = _shorten(f"{stem} ({counter})" + (f".{extension}" if extension else ""))
+    used.add(candidate.casefold())
+    return candidate
