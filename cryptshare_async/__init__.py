@@ -26,6 +26,9 @@ from ._errors import (
     ChecksumMismatchError,
     ConfigurationError,
     CryptshareError,
+    DownloadError,
+    DownloadIntegrityError,
+    DownloadTargetExistsError,
     InvalidInputError,
     NotFoundError,
     NotLicensedError,
@@ -48,6 +51,7 @@ from ._errors import (
     WaitTimeoutError,
     WrongPasswordError,
 )
+from ._fields import Fields, FieldsLike
 from ._models import (
     ApiVersion,
     Download,
@@ -68,6 +72,7 @@ from ._models import (
     SenderStatus,
     ServerStatus,
     SessionFile,
+    SessionState,
     StatusDetails,
     TransferFile,
     TransferInfo,
@@ -78,7 +83,8 @@ from ._models import (
     VerificationStatus,
     VerificationToken,
 )
-from ._models import TransferSession as SessionState
+from ._paging import Page, Pager
+from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
 from ._session import TransferSession
@@ -86,8 +92,20 @@ from ._tokens import FileTokenStore, MemoryTokenStore, StoredToken, TokenKey, To
 from ._transfer import Transfer
 from ._transport import Timeouts
 from ._unset import UNSET, Unset
+from ._upload import (
+    BytesSource,
+    ChecksumAlgorithm,
+    ChecksumMode,
+    FileSource,
+    ProgressCallback,
+    Source,
+    StreamSource,
+    UploadedFile,
+    UploadSource,
+)
 from ._validation import generate_client_id
 from ._version import __version__
+from ._waiting import OnUpdate, wait_until_active
 
 __all__ = [
     "DEFAULT_MINIMUM_MINOR_VERSION",
@@ -96,13 +114,22 @@ __all__ = [
     "ApiVersion",
     "ApiVersionUnsupportedError",
     "BadRequestError",
+    "BytesSource",
+    "ChecksumAlgorithm",
     "ChecksumMismatchError",
+    "ChecksumMode",
     "ConfigurationError",
     "CryptshareClient",
     "CryptshareError",
     "Download",
+    "DownloadError",
+    "DownloadIntegrityError",
+    "DownloadTargetExistsError",
     "FailedRecipient",
+    "Fields",
+    "FieldsLike",
     "FileDownload",
+    "FileSource",
     "FileState",
     "FileStatus",
     "FileTokenStore",
@@ -111,16 +138,21 @@ __all__ = [
     "NotFoundError",
     "NotLicensedError",
     "NotificationMessage",
+    "OnUpdate",
     "OneTimePasswordConfig",
+    "Page",
+    "Pager",
     "PasswordMode",
     "PasswordRule",
     "PasswordValidation",
     "PolicyRejectedError",
     "PolicySecurityMode",
     "PolicySettings",
+    "ProgressCallback",
     "RateLimitedError",
     "Recipient",
     "RecipientStatus",
+    "RecipientTransfer",
     "Recipients",
     "RequestTimeoutError",
     "ResponseParseError",
@@ -137,10 +169,12 @@ __all__ = [
     "SessionFile",
     "SessionState",
     "SizeMismatchError",
+    "Source",
     "SourceChangedError",
     "SourceNotReplayableError",
     "StatusDetails",
     "StoredToken",
+    "StreamSource",
     "Timeouts",
     "TokenKey",
     "TokenStore",
@@ -160,6 +194,8 @@ __all__ = [
     "Unset",
     "UnsupportedSecurityModeError",
     "UploadError",
+    "UploadSource",
+    "UploadedFile",
     "VerificationError",
     "VerificationMethod",
     "VerificationStatus",
@@ -168,4 +204,5 @@ __all__ = [
     "WrongPasswordError",
     "__version__",
     "generate_client_id",
+    "wait_until_active",
 ]

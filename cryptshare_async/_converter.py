@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from types import MappingProxyType, NoneType, UnionType
+from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 import attrs
@@ -54,7 +54,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._enums import WireEnum
 from ._errors import InvalidInputError, ResponseParseError
-from ._models_base import ABSENT, NEST, WIRE
+from ._models_base import ABSENT, NEST, WIRE, JsonView
 from ._unset import UNSET, Unset
 
 __all__ = [
@@ -171,7 +171,7 @@ def _structure_datetime(obj: object, _: Any) -> datetime:
 
 def _structure_json_object(obj: object, _: Any) -> Mapping[str, Any]:
     if isinstance(obj, Mapping):
-        return MappingProxyType(obj) if isinstance(obj, dict) else obj
+        return JsonView(obj) if isinstance(obj, dict) else obj
     raise _ShapeError("expected a JSON object")
 
 
@@ -238,7 +238,7 @@ def make_converter(*, strict: bool = False) -> Converter:
     conv.register_unstructure_hook(datetime, format_datetime)
     conv.register_unstructure_hook(Unset, _unstructure_unset)
     conv.register_unstructure_hook(tuple, lambda value: [conv.unstructure(v) for v in value])
-    conv.register_unstructure_hook(MappingProxyType, dict)
+    conv.register_unstructure_hook(JsonView, dict)
 
     conv.register_structure_hook_factory(_is_json_object, lambda _: _structure_json_object)
     conv.register_unstructure_hook_factory(_is_json_object, lambda _: dict)
@@ -390,7 +390,7 @@ def _model_hook(conv: Converter, cls: type, strict: bool) -> Callable[[object, A
         if obj.__class__ is dict:
             instance = base(obj, cls)
             if keep_raw:
-                _set_attribute(instance, "raw", MappingProxyType(obj))
+                _set_attribute(instance, "raw", JsonView(obj))
         elif isinstance(obj, Mapping):
             instance = base(obj, cls)
             if keep_raw:

@@ -27,6 +27,9 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     │   ├── SizeMismatchError                  the bytes sent differ from the registered size
     │   ├── SourceChangedError                 the file changed between hashing and sending
     │   └── SourceNotReplayableError           a retry would need a consumed stream again
+    ├── DownloadError                          a recipient download that cannot be trusted
+    │   ├── DownloadIntegrityError             the bytes do not match the server's checksum/size
+    │   └── DownloadTargetExistsError          the target exists (also FileExistsError)
     ├── TransferFailedError                    processing ended FAILED or the transfer was deleted
     └── WaitTimeoutError (also TimeoutError)   wait_until_active() ran out of time
 
@@ -48,6 +51,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ._models import FileStatus, TransferStatus
 
 __all__ = [
@@ -57,6 +62,9 @@ __all__ = [
     "ChecksumMismatchError",
     "ConfigurationError",
     "CryptshareError",
+    "DownloadError",
+    "DownloadIntegrityError",
+    "DownloadTargetExistsError",
     "InvalidInputError",
     "NotFoundError",
     "NotLicensedError",
@@ -82,7 +90,23 @@ __all__ = [
 
 
 class CryptshareError(Exception):
-    """Base class of every error raised by cryptshare_async."""
+    """Base class of every error raised by cryptshare_async.
+
+    Every error pickles with its attributes (worker pools and ``multiprocessing`` send
+    exceptions between processes), whatever keyword-only arguments its ``__init__`` takes.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (type(self), self.args, self.__dict__.copy()))
+
+
+def _rebuild_error(
+    cls: type[CryptshareError], args: tuple[Any, ...], state: Mapping[str, Any]
+) -> CryptshareError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigurationError(CryptshareError, ValueError):
@@ -148,16 +172,6 @@ class ApiError(CryptshareError):
         hint = _HINTS.get(self.error_code) if self.error_code is not None else None
         tail = f" ({hint})" if hint else ""
         return f"{self.method} {self.path} failed with HTTP {self.status}{code}{text}{tail}"
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_api_error, (type(self), self.__dict__.copy()))
-
-
-def _rebuild_api_error(cls: type[ApiError], state: Mapping[str, Any]) -> ApiError:
-    error = cls.__new__(cls)
-    error.__dict__.update(state)
-    Exception.__init__(error, error._describe())
-    return error
 
 
 class BadRequestError(ApiError):
@@ -283,3 +297,28 @@ _HINTS: dict[int | None, str] = {
     3010: "the server's policy rejects this sender",
     3011: "the server's policy rejects this sender/recipient combination",
 }
+
+
+class DownloadError(CryptshareError):
+    """A download could not be completed safely; nothing was left under the target name."""
+
+
+class DownloadIntegrityError(DownloadError):
+    """The downloaded bytes do not match the server's checksum or size.
+
+    ``what`` is ``"checksum"`` or ``"size"``; ``expected`` and ``actual`` are the values.
+    """
+
+    def __init__(self, message: str, *, what: str, expected: str, actual: str) -> None:
+        super().__init__(message)
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+
+
+class DownloadTargetExistsError(DownloadError, FileExistsError):
+    """The target file exists and ``overwrite`` was not given. ``path`` names it."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path

@@ -27,9 +27,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -41,6 +40,7 @@ __all__ = [
     "EMPTY_RAW",
     "NEST",
     "WIRE",
+    "JsonView",
     "aware_datetime",
     "mask_secret",
     "str_tuple",
@@ -50,7 +50,36 @@ WIRE: Final = "cryptshare_wire"
 NEST: Final = "cryptshare_nest"
 ABSENT: Final = "cryptshare_absent"
 
-EMPTY_RAW: Final[Mapping[str, Any]] = MappingProxyType({})
+
+class JsonView(Mapping[str, Any]):
+    """A read-only view of a JSON object the server sent (a model's ``raw``).
+
+    Unlike :class:`types.MappingProxyType` it pickles, so models (and the errors that
+    carry them) can cross process boundaries.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"JsonView({self._data!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (JsonView, (dict(self._data),))
+
+
+EMPTY_RAW: Final[Mapping[str, Any]] = JsonView({})
 
 
 def mask_secret(value: object) -> str:

@@ -33,7 +33,7 @@ __all__ = [
     "SecurityMode",
     "SenderContact",
     "SessionFile",
-    "TransferSession",
+    "SessionState",
     "TransferSessionCreate",
     "TransferSessionSettings",
 ]
@@ -214,7 +214,7 @@ class SessionFile:
 
 
 @define(frozen=True, slots=True, kw_only=True)
-class TransferSession:
+class SessionState:
     """A transfer session's (or a finalized transfer's) settings, recipients and files.
 
     Every field is ``None`` when the server did not send it.

@@ -20,7 +20,7 @@ from attrs import define, field
 from ._enums import RetrievalMethod, TransferState
 from ._errors import InvalidInputError
 from ._models_base import EMPTY_RAW, NEST, WIRE, aware_datetime, mask_secret
-from ._models_session import TransferSession
+from ._models_session import SessionState
 
 __all__ = [
     "Download",
@@ -115,7 +115,7 @@ class TransferStatus:
     ``state``, ``warnings`` and ``removed_files`` read through to ``status``.
     """
 
-    transfer: TransferSession | None = None
+    transfer: SessionState | None = None
     status: StatusDetails | None = None
     raw: Mapping[str, Any] = field(default=EMPTY_RAW, init=False, repr=False, eq=False)
 
@@ -156,7 +156,7 @@ class TransferListItem:
 
     tracking_id: str | None = None
     status: StatusDetails | None = None
-    transfer: TransferSession | None = None
+    transfer: SessionState | None = None
     raw: Mapping[str, Any] = field(default=EMPTY_RAW, init=False, repr=False, eq=False)
 
     @property

@@ -38,17 +38,20 @@ from typing import TYPE_CHECKING, Final
 
 from . import _protocol as protocol
 from ._converter import structure, structure_list
-from ._errors import CryptshareError, InvalidInputError
+from ._errors import (
+    DownloadError,
+    DownloadIntegrityError,
+    DownloadTargetExistsError,
+    InvalidInputError,
+)
 from ._models import TransferFile, TransferInfo
+from ._upload._hashing import resolve_algorithm
 from ._validation import path_segment
 
 if TYPE_CHECKING:
     from ._client import CryptshareClient
 
 __all__ = [
-    "DownloadError",
-    "DownloadIntegrityError",
-    "DownloadTargetExistsError",
     "RecipientTransfer",
     "hash_algorithm",
     "safe_file_name",
@@ -64,43 +67,6 @@ _WINDOWS_RESERVED: Final = frozenset(
     | {f"COM{i}" for i in "123456789¹²³"}
     | {f"LPT{i}" for i in "123456789¹²³"}
 )
-_ALGORITHMS: Final = {
-    "md5": "md5",
-    "sha1": "sha1",
-    "sha224": "sha224",
-    "sha256": "sha256",
-    "sha384": "sha384",
-    "sha512": "sha512",
-    "sha3224": "sha3_224",
-    "sha3256": "sha3_256",
-    "sha3384": "sha3_384",
-    "sha3512": "sha3_512",
-}
-
-
-class DownloadError(CryptshareError):
-    """A download could not be completed safely; nothing was left under the target name."""
-
-
-class DownloadIntegrityError(DownloadError):
-    """The downloaded bytes do not match the server's checksum or size.
-
-    ``what`` is ``"checksum"`` or ``"size"``; ``expected`` and ``actual`` are the values.
-    """
-
-    def __init__(self, message: str, *, what: str, expected: str, actual: str) -> None:
-        super().__init__(message)
-        self.what = what
-        self.expected = expected
-        self.actual = actual
-
-
-class DownloadTargetExistsError(DownloadError, FileExistsError):
-    """The target file exists and ``overwrite`` was not given. ``path`` names it."""
-
-    def __init__(self, message: str, *, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 def hash_algorithm(name: str) -> str:
@@ -114,14 +80,13 @@ def hash_algorithm(name: str) -> str:
         >>> hash_algorithm("SHA-256")
         'sha256'
     """
-    key = name.translate(str.maketrans("", "", "-_ ")).lower()
-    found = _ALGORITHMS.get(key)
-    if found is None:
+    try:
+        return resolve_algorithm(name).hashlib_name
+    except InvalidInputError:
         raise DownloadError(
             f"the server's checksum algorithm {name!r} is not one this library can compute;"
             " pass verify=False to download without checking"
-        )
-    return found
+        ) from None
 
 
 def safe_file_name(name: str | None, *, fallback: str = "download") -> str:

@@ -26,9 +26,9 @@ from ._models import (
     OneTimePasswordConfig,
     SecurityMode,
     SenderContact,
+    SessionState,
     TransferSessionSettings,
 )
-from ._models import TransferSession as SessionState
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
 from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile

@@ -46,9 +46,19 @@ _KNOWN: Final = {
     "SHA1": ChecksumAlgorithm("SHA-1", "sha1", 20),
     "SHA512": ChecksumAlgorithm("SHA-512", "sha512", 64),
     "MD5": ChecksumAlgorithm("MD5", "md5", 16),
+    "SHA224": ChecksumAlgorithm("SHA-224", "sha224", 28),
+    "SHA384": ChecksumAlgorithm("SHA-384", "sha384", 48),
+    "SHA3224": ChecksumAlgorithm("SHA3-224", "sha3_224", 28),
+    "SHA3256": ChecksumAlgorithm("SHA3-256", "sha3_256", 32),
+    "SHA3384": ChecksumAlgorithm("SHA3-384", "sha3_384", 48),
+    "SHA3512": ChecksumAlgorithm("SHA3-512", "sha3_512", 64),
 }
-_ACCEPTED: Final = "SHA256/SHA-256, SHA1/SHA-1, SHA512/SHA-512, MD5 (any case)"
+_ACCEPTED: Final = (
+    "SHA256/SHA-256, SHA1/SHA-1, SHA512/SHA-512, MD5, SHA-224, SHA-384, SHA3-224/256/384/512"
+    " (any case; '-', '_' and spaces ignored)"
+)
 _HEX: Final = frozenset(string.hexdigits)
+_IGNORED: Final = str.maketrans("", "", "-_ \t")
 
 DEFAULT_ALGORITHM: Final = _KNOWN["SHA256"]
 
@@ -61,7 +71,7 @@ def resolve_algorithm(name: str | None) -> ChecksumAlgorithm:
     """
     if name is None:
         return DEFAULT_ALGORITHM
-    key = name.strip().replace("-", "").replace("_", "").upper() if isinstance(name, str) else ""
+    key = name.translate(_IGNORED).upper() if isinstance(name, str) else ""
     algorithm = _KNOWN.get(key)
     if algorithm is None:
         raise InvalidInputError(

@@ -17,8 +17,8 @@ from cryptshare_async import (
 from cryptshare_async._models import (
     FileStatus,
     SessionFile,
+    SessionState,
     StatusDetails,
-    TransferSession,
     TransferStatus,
 )
 from cryptshare_async._waiting import poll_until_active
@@ -26,7 +26,7 @@ from cryptshare_async._waiting import poll_until_active
 
 def status(state: TransferState | None, *files: FileStatus) -> TransferStatus:
     return TransferStatus(
-        transfer=TransferSession(
+        transfer=SessionState(
             files=(SessionFile(id="f1", file_name="virus.txt"), SessionFile(id="f2"))
         ),
         status=StatusDetails(state=state, files=files or None),

@@ -36,9 +36,9 @@ from cryptshare_async._models import (
     SecurityMode,
     ServerStatus,
     SessionFile,
+    SessionState,
     StatusDetails,
     TransferListItem,
-    TransferSession,
     TransferStatus,
     TransferSummary,
     VerificationStatus,
@@ -224,7 +224,7 @@ def test_datetimes_are_read_from_iso_8601(text: str, expected: datetime) -> None
 )
 def test_datetimes_are_written_with_t_and_a_numeric_offset(value: datetime, text: str) -> None:
     assert format_datetime(value) == text
-    assert unstructure(TransferSession(expiration_date=value)) == {"expirationDate": text}
+    assert unstructure(SessionState(expiration_date=value)) == {"expirationDate": text}
 
 
 def test_a_naive_datetime_is_refused_when_writing() -> None:
@@ -234,7 +234,7 @@ def test_a_naive_datetime_is_refused_when_writing() -> None:
 
 def test_a_naive_datetime_is_refused_when_building_a_model() -> None:
     with pytest.raises(InvalidInputError, match="expiration_date must be a timezone-aware"):
-        TransferSession(expiration_date=datetime(2020, 1, 1))
+        SessionState(expiration_date=datetime(2020, 1, 1))
 
 
 @pytest.mark.parametrize("value", ["yesterday", "", 1602237106, None, "2020-13-45T00:00:00Z"])
