@@ -226,15 +226,9 @@ def polling_pager(
             email, direction, page=page, page_size=page_size, active=active, fields=rendered
         )
 
-    first = request_for(start_page)  # validates page, page size and direction now
-
-    async def fetch(page: int) -> Sequence[Any]:
-        request = first if page == start_page else request_for(page)
-        data = protocol.json_data(request, await sender.send(request))
-        return _json_list(data, f"{request.method} {request.url_path}")
-
-    return Pager(
-        fetch,
+    return _request_pager(
+        sender,
+        request_for,
         _structure_items,
         page_size=page_size,
         start_page=start_page,
@@ -252,7 +246,28 @@ def legacy_pager(
     def request_for(page: int) -> ApiRequest:
         return protocol.legacy_transfers_request(email, page=page, page_size=page_size)
 
-    first = request_for(start_page)
+    return _request_pager(
+        sender,
+        request_for,
+        _structure_summaries,
+        page_size=page_size,
+        start_page=start_page,
+        limit=limit,
+        description=f"legacy transfer list of {email}",
+    )
+
+
+def _request_pager(
+    sender: Sender,
+    request_for: Callable[[int], ApiRequest],
+    structure_page: Callable[[Sequence[Any]], tuple[T, ...]],
+    *,
+    page_size: int,
+    start_page: int,
+    limit: int | None,
+    description: str,
+) -> Pager[T]:
+    first = request_for(start_page)  # validates page, page size and the rest now
 
     async def fetch(page: int) -> Sequence[Any]:
         request = first if page == start_page else request_for(page)
@@ -261,11 +276,11 @@ def legacy_pager(
 
     return Pager(
         fetch,
-        _structure_summaries,
+        structure_page,
         page_size=page_size,
         start_page=start_page,
         limit=limit,
-        description=f"legacy transfer list of {email}",
+        description=description,
     )
 
 
