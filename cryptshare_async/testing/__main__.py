@@ -12,6 +12,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ._config import EmulatorConfig
 from ._emulator import Emulator
@@ -33,6 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--cleanup-interval", type=float, default=60.0, help="seconds between cleanup runs"
+    )
+    parser.add_argument(
+        "--storage-dir",
+        type=Path,
+        default=None,
+        help="where to make the temporary content directory (default: the system temp dir;"
+        " /dev/shm keeps large uploads off the disk)",
     )
     return parser
 
@@ -64,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         absolute_locations=not args.relative_locations,
         cleanup_interval_seconds=args.cleanup_interval,
+        storage_dir=args.storage_dir,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config))

@@ -32,6 +32,13 @@ class EmulatorConfig:
     ``Location`` headers as paths (``/api/...``) instead of absolute URLs.
     ``cleanup_interval_seconds`` runs the expiration cleanup task periodically (``None``:
     only through ``Emulator.run_cleanup()``).
+    ``direct_receive_min_bytes``: file content of at least this many bytes (by
+    ``Content-Length``) is moved from the socket to the file by a worker thread with
+    ``splice(2)`` where available (Linux), never through Python objects, so that the emulator
+    does not cap loopback uploads; the connection is then closed after the response
+    (``Connection: close``). Smaller or chunked bodies, and every body when ``None``, are
+    read through aiohttp (keep-alive).
+    Put ``storage_dir`` on a RAM disk (``/dev/shm``) when disk writes would be the limit.
     """
 
     host: str = "127.0.0.1"
@@ -57,3 +64,4 @@ class EmulatorConfig:
     cleanup_interval_seconds: float | None = None
     request_log_size: int = 10_000
     blocked_recipient_domains: frozenset[str] = field(default_factory=frozenset)
+    direct_receive_min_bytes: int | None = 1024 * 1024

@@ -26,6 +26,7 @@ from aiohttp import web
 from ._config import EmulatorConfig
 from ._faults import FaultInjector, FaultRule, FiredFault
 from ._http import RecordedRequest, make_middlewares
+from ._inflight import InFlight
 from ._keys import FAULTS, PROCESSOR, REQUESTS, STORE
 from ._outbox import Outbox
 from ._processing import Processor
@@ -41,6 +42,9 @@ __all__ = ["Emulator"]
 #: Request bodies read whole (JSON) are capped; file content streams and is not limited.
 _MAX_JSON_BODY = 16 * 1024 * 1024
 _READ_BUFSIZE = 2 * 1024 * 1024
+#: How long aiohttp's shutdown waits for a handler that the close did not cancel
+#: (``InFlight`` cancels every tracked one first; this bounds anything else).
+_SHUTDOWN_TIMEOUT = 1.0
 
 
 class Emulator:
@@ -81,10 +85,17 @@ class Emulator:
         store = Store(cfg, self._storage, {self.client_id, *cfg.whitelisted_client_ids})
         store.demo_client_id = self.client_id
         self._store, self._processor = store, Processor(store)
+        inflight = InFlight()
         app = web.Application(
             client_max_size=_MAX_JSON_BODY,
-            middlewares=make_middlewares(self._faults, self._requests, cfg.max_minor_version),
+            middlewares=[
+                inflight.middleware,
+                *make_middlewares(self._faults, self._requests, cfg.max_minor_version),
+            ],
         )
+        # Closing cancels the requests still being handled (a fault delay, a stalled body)
+        # instead of waiting for them.
+        app.on_shutdown.append(inflight.on_shutdown)
         app[STORE], app[PROCESSOR] = store, self._processor
         app[FAULTS], app[REQUESTS] = self._faults, self._requests
         add_sender_routes(app)
@@ -94,7 +105,11 @@ class Emulator:
         # A larger read buffer keeps aiohttp from pausing and resuming the socket after
         # every 64 KiB (its default), which capped uploads far below loopback speed.
         runner = web.AppRunner(
-            app, access_log=None, handle_signals=False, read_bufsize=_READ_BUFSIZE
+            app,
+            access_log=None,
+            handle_signals=False,
+            read_bufsize=_READ_BUFSIZE,
+            shutdown_timeout=_SHUTDOWN_TIMEOUT,
         )
         await runner.setup()
         try:
@@ -116,7 +131,8 @@ class Emulator:
         return self
 
     async def close(self) -> None:
-        """Stop serving, cancel processing, remove stored content; idempotent."""
+        """Stop serving, cancel processing and the requests still being handled, remove
+        stored content; idempotent."""
         if self._cleanup_task is not None:
             self._cleanup_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

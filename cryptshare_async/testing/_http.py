@@ -28,6 +28,7 @@ from ._faults import FaultInjector, FaultRule
 
 __all__ = [
     "API_CONTEXT",
+    "CLOSE_CONNECTION",
     "ApiContext",
     "RecordedRequest",
     "context",
@@ -41,6 +42,9 @@ log = logging.getLogger("cryptshare_async.testing")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 API_CONTEXT: Final = "cryptshare_emulator_api_context"
+#: Set (true) on a request whose connection must close after the response, whatever the
+#: response: its body was read past aiohttp's parser (``_direct``).
+CLOSE_CONNECTION: Final = "cryptshare_emulator_close_connection"
 _CLIENT_ID: Final = re.compile(r"^[A-Za-z0-9]{50,4000}$")
 _DIGITS: Final = re.compile(r"^[0-9]{1,9}$")
 _SECRET_HEADERS: Final = frozenset(
@@ -203,21 +207,10 @@ def make_middlewares(
 
     @web.middleware
     async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except ApiError as err:
-            return error_response(err.status, err.code, err.message)
-        except web.HTTPNotFound:
-            return error_response(404, 1006)
-        except web.HTTPMethodNotAllowed:
-            return error_response(405, 1006, "Method not allowed for this endpoint.")
-        except web.HTTPException:
-            raise
-        except (asyncio.CancelledError, ConnectionError):
-            raise
-        except Exception:
-            log.exception("emulator: unhandled error on %s %s", request.method, request.path)
-            return error_response(500, 5000)
+        response = await _mapped_errors(request, handler)
+        if request.get(CLOSE_CONNECTION):
+            response.force_close()
+        return response
 
     @web.middleware
     async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -233,6 +226,25 @@ def make_middlewares(
         return await handler(request)
 
     return [record, errors, inject, headers]
+
+
+async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The handler's response, or the spec's error response for what it raised."""
+    try:
+        return await handler(request)
+    except ApiError as err:
+        return error_response(err.status, err.code, err.message)
+    except web.HTTPNotFound:
+        return error_response(404, 1006)
+    except web.HTTPMethodNotAllowed:
+        return error_response(405, 1006, "Method not allowed for this endpoint.")
+    except web.HTTPException:
+        raise
+    except (asyncio.CancelledError, ConnectionError):
+        raise
+    except Exception:
+        log.exception("emulator: unhandled error on %s %s", request.method, request.path)
+        return error_response(500, 5000)
 
 
 async def _apply_fault(

@@ -13,13 +13,13 @@ import os
 from aiohttp import web
 
 from ._errors import ApiError
-from ._http import context, created, json_body, ok
+from ._http import CLOSE_CONNECTION, context, created, json_body, ok
 from ._i18n import language_of
 from ._keys import PROCESSOR, STORE
 from ._rules import PASSWORD_RULES, generate_password, is_email, password_rule_failures
 from ._state import Session, Token, iso, new_id
 from ._store import Store
-from ._upload import receive_to_file
+from ._upload import receive_content
 from ._views import session_href, session_view, transfer_href
 
 __all__ = ["add_sender_routes", "email_of", "location", "verified"]
@@ -188,13 +188,15 @@ async def put_content(request: web.Request) -> web.Response:
     if media_type != "application/octet-stream":
         raise ApiError.invalid("Content-Type (application/octet-stream is required)")
     part = session.directory / f"{stored.id}.{new_id(8)}.part"
-    size = await receive_to_file(request, part)
+    received = await receive_content(request, part, store.config.direct_receive_min_bytes)
+    if received.direct:
+        request[CLOSE_CONNECTION] = True
     if store.sessions.get(session.tracking_id) is not session or stored.id not in session.files:
         part.unlink(missing_ok=True)
         raise ApiError.not_found("file (deleted during the upload)")
     final = session.directory / stored.id
     os.replace(part, final)
-    store.content_uploaded(stored, final, size)
+    store.content_uploaded(stored, final, received.size)
     return web.Response(status=200)
 
 

@@ -1,27 +1,33 @@
 """The receive path for file content: request body → file, with constant memory.
 
-aiohttp hands the body over in socket-sized pieces (≤ 256 KiB). Writing each piece with
-its own syscall and letting the pieces be freed at once keeps the allocator busy (DESIGN
-§6), so pieces are gathered into batches of about 4 MiB and written with one ``os.writev``
-to a raw file descriptor. Memory stays bounded by the batch size plus aiohttp's own
-flow-control window.
+A body of at least ``direct_min_bytes`` is read straight from the socket by a worker
+thread where the platform allows (:mod:`._direct`); the connection then closes after the
+response. Any other body is read through aiohttp, which hands it over in socket-sized
+pieces (≤ 256 KiB): writing each piece with its own syscall and letting the pieces be
+freed at once keeps the allocator busy (DESIGN §6), so pieces are gathered into batches
+of about 4 MiB and written with one ``os.writev`` to a raw file descriptor. Memory stays
+bounded by the batch size plus aiohttp's own flow-control window.
 
 Example (inside a handler)::
 
-    size = await receive_to_file(request, directory / "file.part")
+    received = await receive_content(request, directory / "file.part", 1 << 20)
+    received.size, received.direct
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 from urllib.parse import quote
 
 from aiohttp import web
 
-__all__ = ["BATCH_BYTES", "receive_to_file", "stream_file"]
+from ._direct import receive_direct
+
+__all__ = ["BATCH_BYTES", "Received", "receive_content", "receive_to_file", "stream_file"]
 
 BATCH_BYTES: Final = 4 * 1024 * 1024
 _SEND_CHUNK: Final = 1024 * 1024
@@ -39,6 +45,30 @@ def _write_all(fd: int, pieces: list[bytes]) -> None:
             else:
                 view_pieces[0] = memoryview(first)[written:]
                 written = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """A stored body: its byte count, and whether it was read directly from the socket
+    (the connection must then close after the response)."""
+
+    size: int
+    direct: bool
+
+
+async def receive_content(
+    request: web.Request, path: Path, direct_min_bytes: int | None
+) -> Received:
+    """Stream the request body into ``path``; directly from the socket when it is large.
+
+    On any error (client gone, cancelled) the partial file is removed and the error re-raised.
+    """
+    length = request.content_length
+    if direct_min_bytes is not None and length is not None and length >= direct_min_bytes:
+        size = await receive_direct(request, path)
+        if size is not None:
+            return Received(size, direct=True)
+    return Received(await receive_to_file(request, path), direct=False)
 
 
 async def receive_to_file(request: web.Request, path: Path) -> int:

@@ -10,6 +10,7 @@ part of RSS).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -41,8 +42,8 @@ class Server:
         return int(match.group(1)) * 1024
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[Server]:
+@contextlib.asynccontextmanager
+async def _spawn(*extra: str) -> AsyncIterator[Server]:
     env = {**os.environ, "PYTHONPATH": str(_ROOT)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -52,6 +53,7 @@ async def server() -> AsyncIterator[Server]:
         "0",
         "--processing-seconds",
         "0",
+        *extra,
         stdout=asyncio.subprocess.PIPE,
         env=env,
     )
@@ -71,6 +73,20 @@ async def server() -> AsyncIterator[Server]:
         process.terminate()
         async with asyncio.timeout(30):
             await process.wait()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[Server]:
+    async with _spawn() as server:
+        yield server
+
+
+async def test_storage_dir_option(tmp_path: Path) -> None:
+    async with _spawn("--storage-dir", str(tmp_path / "content")):
+        assert [
+            p.name.startswith("cryptshare-emulator-") for p in (tmp_path / "content").iterdir()
+        ] == [True]
+    assert list((tmp_path / "content").iterdir()) == []
 
 
 async def test_console_command_serves_and_exposes_outbox(server: Server) -> None:
