@@ -46,6 +46,7 @@ from ._errors import (
 )
 from ._models import TransferFile, TransferInfo
 from ._upload._hashing import resolve_algorithm
+from ._upload._progress import ProgressCallback, ProgressReporter
 from ._validation import path_segment
 
 if TYPE_CHECKING:
@@ -279,13 +280,16 @@ class RecipientTransfer:
         name: str | None = None,
         overwrite: bool = False,
         verify: bool = True,
+        progress: ProgressCallback | None = None,
     ) -> Path:
         """Download one file (a :class:`TransferFile` or a file id) into ``directory``.
 
         The file is named after the server's (sanitised) file name, or ``name`` (also
         sanitised). It is created readable by its owner only. With ``verify`` (the
         default) the content must match the server's checksum when it gives one; the
-        size must always match.
+        size must always match. ``progress(received, total)`` (sync or async; ``total``
+        is the announced size, 0 if unknown) is called as bytes arrive; an exception it
+        raises aborts the download.
 
         Returns the path written. Raises :class:`DownloadTargetExistsError` if the
         target exists (unless ``overwrite``), :class:`DownloadIntegrityError` on a
@@ -299,7 +303,10 @@ class RecipientTransfer:
         folder = _directory(directory)
         chosen = name if name is not None else entry.file_name
         target = folder / safe_file_name(chosen, fallback=entry.id or "download")
-        return await self._download_to(entry, target, overwrite=overwrite, verify=verify)
+        reporter = ProgressReporter(progress, entry.size or 0) if progress is not None else None
+        return await self._download_to(
+            entry, target, overwrite=overwrite, verify=verify, progress=reporter
+        )
 
     async def download_all(
         self,
@@ -307,23 +314,36 @@ class RecipientTransfer:
         *,
         overwrite: bool = False,
         verify: bool = True,
+        progress: ProgressCallback | None = None,
     ) -> list[Path]:
         """Download every file, one after the other; returns the paths written.
 
         Two server names that sanitise to the same name (``a/x.txt`` and ``x.txt``) get
         `` (2)``, `` (3)``... before the extension. If one download fails, the files
-        already written stay and the error propagates.
+        already written stay and the error propagates. ``progress(received, total)``
+        counts the bytes of all files together (``total``: the sum of the announced
+        sizes).
         """
         folder = _directory(directory)
         entries = await self.files()
+        total = sum(entry.size or 0 for entry in entries)
+        reporter = ProgressReporter(progress, total) if progress is not None else None
         used: set[str] = set()
         paths: list[Path] = []
+        offset = 0
         for entry in entries:
             base = safe_file_name(entry.file_name, fallback=entry.id or "download")
             chosen = _unique(base, used)
-            paths.append(
-                await self._download_to(entry, folder / chosen, overwrite=overwrite, verify=verify)
+            path = await self._download_to(
+                entry,
+                folder / chosen,
+                overwrite=overwrite,
+                verify=verify,
+                progress=reporter,
+                offset=offset,
             )
+            paths.append(path)
+            offset += entry.size or 0
         return paths
 
     async def _resolve(self, file: TransferFile | str) -> TransferFile:
@@ -348,7 +368,14 @@ class RecipientTransfer:
         return hash_algorithm(info.checksum_algorithm)
 
     async def _download_to(
-        self, entry: TransferFile, target: Path, *, overwrite: bool, verify: bool
+        self,
+        entry: TransferFile,
+        target: Path,
+        *,
+        overwrite: bool,
+        verify: bool,
+        progress: ProgressReporter | None = None,
+        offset: int = 0,
     ) -> Path:
         if entry.id is None:
             raise DownloadError("the server listed a file without an id")
@@ -364,10 +391,15 @@ class RecipientTransfer:
         try:
             async with self._client.transport.stream(request, headers) as response:
                 pending: list[bytes] = []
-                pending_size = 0
+                pending_size = received = 0
+                if progress is not None:
+                    await progress.report(offset)
                 async for chunk in response.content.iter_chunked(WRITE_CHUNK):
                     pending.append(chunk)
                     pending_size += len(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        await progress.report(offset + received)
                     if pending_size >= WRITE_CHUNK:
                         await sink.write(b"".join(pending))
                         pending, pending_size = [], 0

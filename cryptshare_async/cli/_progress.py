@@ -1,0 +1,333 @@
+"""Progress bars, hand-drawn: one per file being transferred, plus a total line.
+
+On a terminal the running bars are redrawn in place (at most ``refresh`` times a second,
+and at every start and finish); a finished file leaves one permanent line. Anywhere
+else (a pipe, a log file) nothing is drawn: each file writes at most one plain line when
+it is done. Quiet mode writes nothing.
+
+Example::
+
+    with ProgressBoard(sys.stderr, mode=ProgressBoard.mode_for(sys.stderr, quiet=False),
+                       verb="uploaded") as board:
+        bar = board.add("report.pdf", 3_000_000)
+        bar.start()
+        await session.upload("report.pdf", progress=bar.update)
+        bar.finish()
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from enum import Enum
+from types import TracebackType
+from typing import Final, TextIO
+
+from ._console import human_size, isatty
+
+__all__ = ["Bar", "BarState", "ProgressBoard", "ProgressMode", "render_bar"]
+
+_UP: Final = "\x1b[{}A\r"
+_CLEAR_LINE: Final = "\x1b[2K"
+_CLEAR_BELOW: Final = "\x1b[J"
+_MIN_BAR: Final = 10
+_MAX_LABEL: Final = 32
+
+
+class ProgressMode(Enum):
+    """How progress is shown: redrawn bars, one line per finished file, or nothing."""
+
+    TTY = "tty"
+    LINES = "lines"
+    OFF = "off"
+
+
+class BarState(Enum):
+    WAITING = "waiting"
+    PREPARING = "preparing"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+def render_bar(fraction: float, width: int) -> str:
+    """A ``[=====>    ]`` bar ``width`` characters wide (brackets included).
+
+    Example::
+
+        >>> render_bar(0.5, 12)
+        '[====>     ]'
+        >>> render_bar(1.0, 7)
+        '[=====]'
+    """
+    inner = max(width - 2, 1)
+    fraction = min(max(fraction, 0.0), 1.0)
+    filled = int(inner * fraction)
+    if filled >= inner:
+        return "[" + "=" * inner + "]"
+    if filled == 0:
+        return "[" + " " * inner + "]"
+    return "[" + "=" * (filled - 1) + ">" + " " * (inner - filled) + "]"
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "~"
+
+
+class Bar:
+    """The progress of one file; made by :meth:`ProgressBoard.add`.
+
+    :meth:`update` has the signature of a library progress callback (``sent, total``).
+    """
+
+    def __init__(self, board: ProgressBoard, label: str, total: int) -> None:
+        self._board = board
+        self.label = label
+        self.total = total
+        self.done = 0
+        self.state = BarState.WAITING
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+
+    def start(self) -> None:
+        """The file is being worked on (hashing, registering) but no byte moved yet."""
+        if self.state is BarState.WAITING:
+            self.state = BarState.PREPARING
+            self._board._changed(self, force=True)
+
+    def update(self, sent: int, total: int | None = None) -> None:
+        """``sent`` of ``total`` bytes are through (a retry may start again from 0)."""
+        if self.state in (BarState.FINISHED, BarState.FAILED):
+            return
+        if total:
+            self.total = total
+        self.done = sent
+        first = self.state is not BarState.RUNNING
+        if first:
+            self.state = BarState.RUNNING
+            self.started_at = self._board.clock()
+        self._board._changed(self, force=first)
+
+    def finish(self) -> None:
+        """All bytes are through."""
+        if self.state in (BarState.FINISHED, BarState.FAILED):
+            return
+        self.done = max(self.done, self.total)
+        self.state = BarState.FINISHED
+        self.finished_at = self._board.clock()
+        if self.started_at is None:
+            self.started_at = self.finished_at
+        self._board._ended(self)
+
+    def fail(self) -> None:
+        """The transfer of this file did not complete."""
+        if self.state in (BarState.FINISHED, BarState.FAILED):
+            return
+        self.state = BarState.FAILED
+        self.finished_at = self._board.clock()
+        self._board._ended(self)
+
+    def rate(self) -> float | None:
+        """Bytes per second since the first byte (``None`` before there is a rate)."""
+        if self.started_at is None:
+            return None
+        end = self.finished_at if self.finished_at is not None else self._board.clock()
+        elapsed = end - self.started_at
+        return self.done / elapsed if elapsed > 0 else None
+
+
+class ProgressBoard:
+    """Draws the bars of one batch of files on ``stream`` (normally stderr).
+
+    Args:
+        stream: where to draw.
+        mode: :class:`ProgressMode` (see :meth:`mode_for`).
+        verb: the past tense shown for a finished file (``uploaded``, ``downloaded``).
+        width: columns to use (default: the terminal's width, or 80).
+        clock: seconds, monotonic (tests pass their own).
+        refresh: minimum seconds between two redraws caused by byte counts alone.
+        show_total: draw a total line (default: when there is more than one file).
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        mode: ProgressMode,
+        verb: str,
+        width: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        refresh: float = 0.1,
+        show_total: bool | None = None,
+    ) -> None:
+        self._stream = stream
+        self.mode = mode
+        self._verb = verb
+        self._width = width
+        self.clock = clock
+        self._refresh = refresh
+        self._show_total = show_total
+        self._bars: list[Bar] = []
+        self._live_lines = 0
+        self._last_draw: float | None = None
+        self._closed = False
+
+    @staticmethod
+    def mode_for(stream: TextIO, *, quiet: bool) -> ProgressMode:
+        """Bars on a terminal, plain lines elsewhere, nothing when quiet.
+
+        Example::
+
+            >>> import io
+            >>> ProgressBoard.mode_for(io.StringIO(), quiet=False)
+            <ProgressMode.LINES: 'lines'>
+        """
+        if quiet:
+            return ProgressMode.OFF
+        return ProgressMode.TTY if isatty(stream) else ProgressMode.LINES
+
+    def __enter__(self) -> ProgressBoard:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def bars(self) -> tuple[Bar, ...]:
+        return tuple(self._bars)
+
+    def add(self, label: str, total: int) -> Bar:
+        """A new bar (counted in the total at once, drawn once it starts)."""
+        bar = Bar(self, label, total)
+        self._bars.append(bar)
+        return bar
+
+    def close(self) -> None:
+        """Leave the final picture: the total line stays, bars still running are
+        marked as interrupted. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.mode is not ProgressMode.TTY:
+            return
+        lines = [self._bar_line(bar, "interrupted") for bar in self._running()]
+        if self._total_wanted():
+            lines.append(self._total_line())
+        self._redraw(lines)
+        self._live_lines = 0
+
+    # -- internals -------------------------------------------------------------------
+
+    def _total_wanted(self) -> bool:
+        if self._show_total is not None:
+            return self._show_total
+        return len(self._bars) > 1
+
+    def _running(self) -> list[Bar]:
+        return [b for b in self._bars if b.state in (BarState.PREPARING, BarState.RUNNING)]
+
+    def _changed(self, bar: Bar, *, force: bool) -> None:
+        if self.mode is not ProgressMode.TTY or self._closed:
+            return
+        now = self.clock()
+        if not force and self._last_draw is not None and now - self._last_draw < self._refresh:
+            return
+        self._draw_live()
+
+    def _ended(self, bar: Bar) -> None:
+        if self._closed or self.mode is ProgressMode.OFF:
+            return
+        if self.mode is ProgressMode.LINES:
+            if bar.state is BarState.FINISHED:
+                self._write(f"{self._verb} {bar.label} ({human_size(bar.total)})\n")
+            else:
+                self._write(f"failed: {bar.label}\n")
+            return
+        # The finished file's line becomes permanent above the bars still running.
+        self._clear_live()
+        status = "done" if bar.state is BarState.FINISHED else "failed"
+        self._write(self._bar_line(bar, status) + "\n")
+        self._draw_live()
+
+    def _columns(self) -> int:
+        if self._width is not None:
+            return self._width
+        try:
+            columns = os.get_terminal_size(self._stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+        return columns if columns > 0 else 80  # a pseudo-terminal may report 0
+
+    def _label_width(self) -> int:
+        longest = max((len(b.label) for b in self._bars), default=0)
+        if self._total_wanted():
+            longest = max(longest, len(self._total_label()))
+        return min(max(longest, 5), _MAX_LABEL)
+
+    def _total_label(self) -> str:
+        finished = sum(1 for b in self._bars if b.state is BarState.FINISHED)
+        return f"{finished}/{len(self._bars)} files"
+
+    def _bar_line(self, bar: Bar, status: str | None = None) -> str:
+        label = _fit(bar.label, self._label_width()).ljust(self._label_width())
+        if bar.state is BarState.PREPARING and status is None:
+            return _fit(f"{label} preparing...", self._columns() - 1)
+        return self._line(label, bar.done, bar.total, bar.rate(), status)
+
+    def _total_line(self) -> str:
+        label = _fit(self._total_label(), self._label_width())
+        done = sum(b.done for b in self._bars)
+        total = sum(b.total for b in self._bars)
+        started = [b.started_at for b in self._bars if b.started_at is not None]
+        rate = None
+        if started:
+            elapsed = self.clock() - min(started)
+            rate = done / elapsed if elapsed > 0 else None
+        return self._line(label.ljust(self._label_width()), done, total, rate, None)
+
+    def _line(
+        self, label: str, done: int, total: int, rate: float | None, status: str | None
+    ) -> str:
+        fraction = done / total if total > 0 else (1.0 if status == "done" else 0.0)
+        counts = f"{human_size(done)}/{human_size(total)}"
+        if status is None:
+            status = f"{human_size(int(rate))}/s" if rate is not None and done > 0 else ""
+        # Fixed widths, so that the bar keeps its length while the numbers change.
+        tail = f"{fraction:4.0%}  {counts:>21}  {status:<12}"
+        columns = self._columns() - 1  # never write into the last column: it would wrap
+        bar_width = columns - len(label) - len(tail) - 2
+        if bar_width < _MIN_BAR:
+            return _fit(f"{label} {tail}".rstrip(), columns)
+        return f"{label} {render_bar(fraction, bar_width)} {tail}".rstrip()
+
+    def _live(self) -> list[str]:
+        lines = [self._bar_line(bar) for bar in self._running()]
+        if self._total_wanted():
+            lines.append(self._total_line())
+        return lines
+
+    def _draw_live(self) -> None:
+        self._redraw(self._live())
+
+    def _redraw(self, lines: list[str]) -> None:
+        parts = [_UP.format(self._live_lines)] if self._live_lines else []
+        parts.extend(f"{_CLEAR_LINE}{line}\n" for line in lines)
+        parts.append(_CLEAR_BELOW)
+        self._write("".join(parts))
+        self._live_lines = len(lines)
+        self._last_draw = self.clock()
+
+    def _clear_live(self) -> None:
+        if self._live_lines:
+            self._write(_UP.format(self._live_lines) + _CLEAR_BELOW)
+            self._live_lines = 0
+
+    def _write(self, text: str) -> None:
+        self._stream.write(text)
+        self._stream.flush()
