@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from . import _protocol as protocol
 from ._converter import structure, unstructure
 from ._errors import InvalidInputError
 from ._fields import FieldsLike
+from ._finishing import run_to_end
 from ._models import (
     Recipient,
     Recipients,
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
     from ._transport import StreamBody
 
 __all__ = ["Sender"]
+
+logger = logging.getLogger("cryptshare_async")
 
 
 class Sender:
@@ -149,8 +153,24 @@ class Sender:
             ),
         )
         request = protocol.create_session_request(self._email, unstructure(body), language=language)
-        tracking_id = protocol.created_id(request, await self.send(request))
+
+        async def create() -> str:
+            return protocol.created_id(request, await self.send(request))
+
+        # Cancelled in flight, the session may exist anyway: learn its id and delete it.
+        tracking_id = await run_to_end(create, on_late_success=self._abandon_session)
         return TransferSession(self, tracking_id)
+
+    async def _abandon_session(self, tracking_id: str) -> None:
+        request = protocol.delete_session_request(self._email, tracking_id)
+        try:
+            protocol.raise_for_status(request, await self.send(request))
+        except Exception as exc:
+            logger.warning(
+                "could not delete the transfer session %s left by a cancelled create_session: %s",
+                tracking_id,
+                type(exc).__name__,
+            )
 
     def session(self, tracking_id: str) -> TransferSession:
         """A handle on an existing, not yet finalized session (no request is made)."""

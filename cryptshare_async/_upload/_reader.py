@@ -251,13 +251,17 @@ async def run_in_thread(work: Callable[[threading.Event], T]) -> T:
         with contextlib.suppress(RuntimeError):  # a closed loop has nobody to tell
             loop.call_soon_threadsafe(settle, outcome)
 
-    threading.Thread(target=target, name="cryptshare-upload-hash", daemon=True).start()
+    thread = threading.Thread(target=target, name="cryptshare-upload-hash", daemon=True)
+    thread.start()
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
         stop.set()
         if not future.done():
             await _wait_quietly(future)
+        # The thread has handed over its outcome and is only returning: joining takes
+        # microseconds and makes "no thread left" hold when the cancellation propagates.
+        thread.join(timeout=1.0)
         raise
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterable, Awaitable, Callable, Collection
+from collections.abc import AsyncIterable, Collection
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
@@ -20,6 +20,7 @@ from attrs import define
 
 from .. import _protocol as protocol
 from .._errors import InvalidInputError, UploadError
+from .._finishing import run_to_end, settle
 from ._body import Expected, UploadBody
 from ._hashing import ChecksumAlgorithm, normalize_digest, resolve_algorithm
 from ._progress import ProgressCallback, ProgressReporter
@@ -218,7 +219,7 @@ async def _register_and_send(
         assert plan.algorithm is not None
         expected = (Expected.PRE_PASS, await opened.prehash(plan.algorithm))
     registered = expected[1] if expected is not None else None
-    file_id = await _run_to_end(
+    file_id = await run_to_end(
         lambda: session.register_file(name, opened.size, registered),
         on_late_success=lambda file_id: _remove(session, file_id),
     )
@@ -313,24 +314,11 @@ async def _remove(session: TransferSession, file_id: str) -> BaseException | Non
     return None
 
 
-async def _settle(future: asyncio.Future[T]) -> bool:
-    """Wait until ``future`` is done, whatever happens; True if we were cancelled meanwhile."""
-    cancelled = False
-    while not future.done():
-        try:
-            await asyncio.shield(future)
-        except asyncio.CancelledError:
-            cancelled = cancelled or not future.done()
-        except BaseException:
-            break
-    return cancelled
-
-
 async def _cleanup(session: TransferSession, file_id: str, exc: BaseException) -> None:
     """Remove the registered file, to the end even if cancelled meanwhile (then the
     cancellation propagates after the removal)."""
     task = asyncio.ensure_future(_remove(session, file_id))
-    cancelled = await _settle(task)
+    cancelled = await settle(task)
     error = None if task.cancelled() else task.result()
     if error is not None:
         exc.add_note(
@@ -339,21 +327,3 @@ async def _cleanup(session: TransferSession, file_id: str, exc: BaseException) -
         )
     if cancelled and not isinstance(exc, asyncio.CancelledError):
         raise asyncio.CancelledError
-
-
-async def _run_to_end(
-    start: Callable[[], Awaitable[T]], *, on_late_success: Callable[[T], Awaitable[object]]
-) -> T:
-    """Await ``start()``; if cancelled meanwhile, let it finish and undo its result.
-
-    A registration cancelled in flight may still have been made on the server; waiting
-    for its answer is the only way to learn the file id and remove the file.
-    """
-    task: asyncio.Future[T] = asyncio.ensure_future(start())
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await _settle(task)
-        if not task.cancelled() and task.exception() is None:
-            await _settle(asyncio.ensure_future(on_late_success(task.result())))
-        raise
