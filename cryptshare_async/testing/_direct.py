@@ -41,6 +41,8 @@ _PIPE_BYTES: Final = 1024 * 1024  # the default pipe-max-size; smaller if refuse
 _F_SETPIPE_SZ: Final = getattr(fcntl, "F_SETPIPE_SZ", 1031)
 _F_GETPIPE_SZ: Final = getattr(fcntl, "F_GETPIPE_SZ", 1032)
 _IN: Final = (os.SPLICE_F_MOVE | os.SPLICE_F_NONBLOCK) if DIRECT_AVAILABLE else 0
+#: How long the worker waits for more data before writing a partly filled pipe.
+_LINGER_MS: Final = 2
 
 
 class _Stopped(Exception):
@@ -115,8 +117,10 @@ def _pump(
 
     The pipe is filled (up to its capacity) before it is emptied into the file: writing
     the file in large pieces halves the kernel's cost per byte against writing each
-    socket-sized piece. ``wake`` is a pipe that becomes readable and an event that is set
-    when the handler is cancelled; the worker then stops before its next splice.
+    socket-sized piece. So when the socket is momentarily empty while the pipe holds some
+    data, the worker waits a little (``_LINGER_MS``) for more before writing. ``wake`` is
+    a pipe that becomes readable and an event that is set when the handler is cancelled;
+    the worker then stops before its next splice.
     """
     wake_fd, stopping = wake
     view = memoryview(head)
@@ -131,30 +135,42 @@ def _pump(
         poller.register(sock_fd, select.POLLIN)
         poller.register(wake_fd, select.POLLIN)
         left, filled = count, 0
+        data_waiting = False  # poll() just saw data: an EAGAIN now means the pipe is full
         while left or filled:
             if stopping.is_set():
                 raise _Stopped
             if left and filled < capacity:
                 try:
                     moved = os.splice(sock_fd, pipe_write, min(left, capacity - filled), flags=_IN)
-                except BlockingIOError:  # nothing to read now (or the pipe is full)
+                except BlockingIOError:  # nothing to read now, or no room in the pipe
                     moved = -1
                 if moved == 0:
                     raise ConnectionResetError(
                         f"the client closed the connection {count - left} bytes into the body"
                     )
                 if moved > 0:
-                    left, filled = left - moved, filled + moved
+                    left, filled, data_waiting = left - moved, filled + moved, False
                     continue
-                if not filled:
-                    if any(fd == wake_fd for fd, _ in poller.poll()):
-                        raise _Stopped
-                    continue
-            while filled:  # the pipe is full, the body complete, or the socket idle
+                if not data_waiting:
+                    timeout = _LINGER_MS if filled else None
+                    data_waiting = _wait_readable(poller, sock_fd, wake_fd, timeout)
+                    if data_waiting or not filled:
+                        continue
+            # The pipe is full, the body complete, or the sender paused: write the file.
+            data_waiting = False
+            while filled:
                 filled -= os.splice(pipe_read, file_fd, filled, flags=os.SPLICE_F_MOVE)
     finally:
         os.close(pipe_read)
         os.close(pipe_write)
+
+
+def _wait_readable(poller: select.poll, sock_fd: int, wake_fd: int, timeout: int | None) -> bool:
+    """Whether the socket became readable within ``timeout`` ms (``None``: no limit)."""
+    events = dict(poller.poll(timeout))
+    if wake_fd in events:
+        raise _Stopped
+    return sock_fd in events
 
 
 async def _run_stoppable(work: Callable[[], T], *, stop: Callable[[], object]) -> T:
