@@ -1,13 +1,21 @@
 """Upload benchmark: throughput per checksum mode, baselines, peak RSS growth.
 
-Runs the emulator in a separate process (so the figures are the client's), makes a
-test file in a temporary directory (deleted after), then in one run measures:
+Runs the emulator in a separate process (so the figures are the client's), its content
+storage on ``--storage-dir`` (default ``/dev/shm``, a RAM disk, so that disk writes are
+not the limit), makes a test file in a temporary directory (deleted after), then in one
+run measures:
 
-(a) ``session.upload()`` of the file in each checksum mode;
+(a) ``session.upload()`` of the file in each checksum mode, after one untimed warm-up
+    upload; each upload gets a new session and the previous one (with its content) is
+    deleted just before, so every upload starts from the same state;
 (b) baselines over the same bytes: ``curl -T`` to the same PUT endpoint, and
-    ``hashlib.sha256`` in one thread;
+    ``hashlib.sha256`` in one thread (measured again in each section);
 (c) peak RSS growth of a fresh uploading process for a 1 MiB and a large upload;
-(d) the chunk producers (worker thread vs aiofiles) reading + hashing without sending.
+(d) the chunk producers (worker thread vs aiofiles) reading + hashing without sending;
+(e) the library's PUT alone against a raw-socket sink that discards the body.
+
+Each row also shows the CPU seconds per GiB used meanwhile by the client side (this
+process, or curl) and by the server process: on a 2-core machine both share the cores.
 
 Usage::
 
@@ -26,6 +34,7 @@ import contextlib
 import hashlib
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -33,11 +42,13 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import aiofiles
 
-from cryptshare_async import CryptshareClient
+from cryptshare_async import CryptshareClient, TransferSession
 from cryptshare_async._upload import ChecksumMode
 from cryptshare_async._upload._reader import ChunkReader
 
@@ -46,7 +57,8 @@ GIB = 1 << 30
 
 
 @contextlib.asynccontextmanager
-async def emulator_process() -> AsyncIterator[tuple[str, str]]:
+async def emulator_process(storage_dir: str | None) -> AsyncIterator[tuple[str, str, int]]:
+    storage = ["--storage-dir", storage_dir] if storage_dir else []
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -55,6 +67,7 @@ async def emulator_process() -> AsyncIterator[tuple[str, str]]:
         "0",
         "--processing-seconds",
         "0.01",
+        *storage,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -69,7 +82,7 @@ async def emulator_process() -> AsyncIterator[tuple[str, str]]:
                 url = m.group(1)
             if m := re.search(r"client id \(whitelisted\): (\w+)", line):
                 client_id = m.group(1)
-        yield url, client_id
+        yield url, client_id, proc.pid
     finally:
         proc.terminate()
         await proc.wait()
@@ -115,14 +128,14 @@ def sink_server() -> None:
 
 
 @contextlib.asynccontextmanager
-async def sink_process() -> AsyncIterator[str]:
+async def sink_process() -> AsyncIterator[tuple[str, int]]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--sink-server", stdout=asyncio.subprocess.PIPE
     )
     try:
         assert proc.stdout is not None
         port = int(await asyncio.wait_for(proc.stdout.readline(), 30))
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()
         await proc.wait()
@@ -178,6 +191,10 @@ def make_file(path: Path, size: int) -> None:
             left -= n
 
 
+async def sha256_in_thread(path: Path) -> float:
+    return await asyncio.to_thread(sha256_one_thread, path)
+
+
 def sha256_one_thread(path: Path) -> float:
     """Seconds to hash the file's bytes in one thread (read in 4 MiB blocks, page cache)."""
     buf = bytearray(4 * MIB)
@@ -190,18 +207,41 @@ def sha256_one_thread(path: Path) -> float:
     return time.perf_counter() - start
 
 
-async def session_for(client: CryptshareClient) -> object:
+async def session_for(client: CryptshareClient) -> TransferSession:
     alice = client.sender("bench@example.com")
     return await alice.create_session(to=["bob@example.org"], name="Bench", phone="1")
 
 
-async def curl_put(client: CryptshareClient, url: str, path: Path, tmp: Path) -> float:
+class Sessions:
+    """A new transfer session per upload; the previous one (with its uploaded content) is
+    deleted just before, so that every timed upload starts in the same state: the emulator
+    writes into memory freed a moment ago. (On a VM that hands freed memory back to the
+    host, writing into long-free memory costs up to twice as much, which made whichever
+    upload ran after a pause look slow.)"""
+
+    def __init__(self, client: CryptshareClient) -> None:
+        self.client = client
+        self._previous: TransferSession | None = None
+
+    async def fresh(self) -> TransferSession:
+        await self.discard()
+        self._previous = await session_for(self.client)
+        return self._previous
+
+    async def discard(self) -> None:
+        previous, self._previous = self._previous, None
+        if previous is not None:
+            await previous.delete()
+
+
+async def curl_put(sessions: Sessions, path: Path, tmp: Path) -> float:
     from cryptshare_async import _protocol as protocol
 
-    session = await session_for(client)
+    client = sessions.client
+    session = await sessions.fresh()
     size = path.stat().st_size
-    file_id = await session.register_file("curl.bin", size)  # type: ignore[attr-defined]
-    request = protocol.put_content_request("bench@example.com", session.tracking_id, file_id)  # type: ignore[attr-defined]
+    file_id = await session.register_file("curl.bin", size)
+    request = protocol.put_content_request("bench@example.com", session.tracking_id, file_id)
     stored = await client.tokens.cached(client.token_key("bench@example.com"))
     assert stored is not None
     headers = client.headers_for(request, token=stored.token)
@@ -223,11 +263,11 @@ async def curl_put(client: CryptshareClient, url: str, path: Path, tmp: Path) ->
     return elapsed
 
 
-async def upload_once(client: CryptshareClient, path: Path, mode: str, digest: str) -> float:
-    session = await session_for(client)
+async def upload_once(sessions: Sessions, path: Path, mode: str, digest: str) -> float:
+    session = await sessions.fresh()
     checksum: ChecksumMode | str = digest if mode == "caller-digest" else ChecksumMode(mode)
     start = time.perf_counter()
-    uploaded = await session.upload(path, checksum=checksum)  # type: ignore[attr-defined]
+    uploaded = await session.upload(path, checksum=checksum)
     elapsed = time.perf_counter() - start
     if uploaded.checksum not in (None, digest):
         raise RuntimeError("wrong digest")
@@ -285,23 +325,31 @@ async def _rss_child_main(url: str, client_id: str, size: int, tmp: str) -> None
     async with CryptshareClient(url, client_id=client_id) as client:
         # Warm up: a small upload loads every code path and opens the connection.
         session = await session_for(client)
-        await session.upload(b"x" * 4096, file_name="warm.bin")  # type: ignore[attr-defined]
+        await session.upload(b"x" * 4096, file_name="warm.bin")
         Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS
         base = _status_kib("VmRSS")
-        await session.upload(path)  # type: ignore[attr-defined]
+        await session.upload(path)
         peak = _status_kib("VmHWM")
     path.unlink()
     print((peak - base) * 1024)
 
 
-def report(title: str, timings: dict[str, list[float]], size: int, sha: float) -> None:
-    med = {k: statistics.median(v) for k, v in timings.items()}
-    curl = med["curl -T"]
+def report(title: str, runs: Runs, size: int) -> None:
+    """One section: each row against the sha256 and curl baselines of the same section."""
+    med = {k: statistics.median(v) for k, v in runs.seconds.items()}
+    sha, curl = med.pop("sha256 1 thread"), med.get("curl -T")
     print(f"-- {title}")
+    print(f"{'sha256 1 thread':26s} {fmt(size, sha)}")
     targets = {"stream": 0.75, "caller-digest": 0.75, "pre-pass": 0.45}
+    gib = size / GIB
     for name, seconds in med.items():
-        line = f"{name:26s} {fmt(size, seconds)}"
-        line += f"   {sha / seconds:5.2f} x sha256   {curl / seconds:5.2f} x curl"
+        line = f"{name:26s} {fmt(size, seconds)}   {sha / seconds:5.2f} x sha256"
+        line += f"   {curl / seconds:5.2f} x curl" if curl else ""
+        client = statistics.median(runs.client_cpu[name]) / gib
+        server = statistics.median(runs.server_cpu[name]) / gib
+        line += f"   cpu s/GiB: client {client:4.2f}" + (
+            f" server {server:4.2f}" if runs.server_pid else ""
+        )
         if name in targets:
             line += f"   (target >= {targets[name]} x sha256)"
         if name == "off":
@@ -313,12 +361,51 @@ def fmt(size: int, seconds: float) -> str:
     return f"{size / GIB / seconds:6.2f} GiB/s"
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) used so far by another process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu() -> float:
+    """CPU seconds used by this process and its waited-for children (curl)."""
+    me, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass
+class Runs:
+    """Timings of each measurement, with the CPU used meanwhile by the client side (this
+    process and curl) and by the server process (emulator or sink)."""
+
+    server_pid: int | None = None
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+    client_cpu: dict[str, list[float]] = field(default_factory=dict)
+    server_cpu: dict[str, list[float]] = field(default_factory=dict)
+
+    async def run(self, name: str, job: Callable[[], Awaitable[float]]) -> None:
+        pid = self.server_pid
+        client, server = own_cpu(), process_cpu(pid) if pid else 0.0
+        self.seconds.setdefault(name, []).append(await job())
+        self.client_cpu.setdefault(name, []).append(own_cpu() - client)
+        server = (process_cpu(pid) if pid else 0.0) - server
+        self.server_cpu.setdefault(name, []).append(server)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rss-child", nargs=4, metavar=("URL", "ID", "SIZE", "TMP"))
     parser.add_argument("--sink-server", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--storage-dir",
+        default="/dev/shm" if os.path.isdir("/dev/shm") else None,
+        help="where the emulator keeps uploaded content (default /dev/shm: a RAM disk)",
+    )
     args = parser.parse_args()
     if args.sink_server:
         sink_server()
@@ -339,33 +426,39 @@ async def main() -> None:
                 while block := f.read(8 * MIB):
                     h.update(block)
             digest = h.hexdigest()
-        async with emulator_process() as (url, client_id):
+        async with emulator_process(args.storage_dir) as (url, client_id, pid):
+            emulator = Runs(server_pid=pid)
             async with CryptshareClient(url, client_id=client_id) as client:
-                timings: dict[str, list[float]] = {}
-
-                async def run(name: str, job: Callable[[], Awaitable[float]]) -> None:
-                    timings.setdefault(name, []).append(await job())
-
+                sessions = Sessions(client)
+                await upload_once(sessions, path, "off", digest)  # warm-up, not timed
                 for _ in range(args.repeat):
-                    await run("sha256 1 thread", lambda: asyncio.to_thread(sha256_one_thread, path))
-                    await run("curl -T", lambda: curl_put(client, url, path, tmp))
+                    await emulator.run("sha256 1 thread", lambda: sha256_in_thread(path))
+                    await emulator.run("curl -T", lambda: curl_put(sessions, path, tmp))
                     for mode in ("stream", "caller-digest", "pre-pass", "off"):
-                        await run(mode, lambda m=mode: upload_once(client, path, m, digest))  # type: ignore[misc]
-                    await run("reader: thread 1 MiB", lambda: reader_thread(path, MIB))
-                    await run("reader: aiofiles 1 MiB", lambda: reader_aiofiles(path, MIB))
-                    await run("reader: aiofiles 64 KiB", lambda: reader_aiofiles(path, 64 * 1024))
-            async with sink_process() as sink:
-                sink_timings: dict[str, list[float]] = {}
+                        await emulator.run(mode, partial(upload_once, sessions, path, mode, digest))
+                await sessions.discard()
+            readers = Runs()
+            for _ in range(args.repeat):
+                await readers.run("sha256 1 thread", lambda: sha256_in_thread(path))
+                await readers.run("reader: thread 1 MiB", lambda: reader_thread(path, MIB))
+                await readers.run("reader: aiofiles 1 MiB", lambda: reader_aiofiles(path, MIB))
+                await readers.run(
+                    "reader: aiofiles 64 KiB", lambda: reader_aiofiles(path, 64 * 1024)
+                )
+            async with sink_process() as (sink, sink_pid):
+                sinks = Runs(server_pid=sink_pid)
                 for _ in range(args.repeat):
-                    sink_timings.setdefault("curl -T", []).append(await curl_sink(sink, path))
+                    await sinks.run("sha256 1 thread", lambda: sha256_in_thread(path))
+                    await sinks.run("curl -T", lambda: curl_sink(sink, path))
                     for mode in ("stream", "caller-digest", "pre-pass", "off"):
-                        seconds = await sink_put(sink, path, mode, digest)
-                        sink_timings.setdefault(mode, []).append(seconds)
-            print(f"file {size / MIB:.0f} MiB, medians of {args.repeat}; cpus={os.cpu_count()}")
-            sha = statistics.median(timings.pop("sha256 1 thread"))
-            print(f"{'sha256 1 thread':26s} {fmt(size, sha)}")
-            report("against the emulator (full upload: GET, register, PUT)", timings, size, sha)
-            report("against a raw-socket sink (the library's PUT only)", sink_timings, size, sha)
+                        await sinks.run(mode, partial(sink_put, sink, path, mode, digest))
+            print(
+                f"file {size / MIB:.0f} MiB, medians of {args.repeat}; cpus={os.cpu_count()};"
+                f" emulator storage: {args.storage_dir or 'system temp dir'}"
+            )
+            report("against the emulator (full upload: GET, register, PUT)", emulator, size)
+            report("chunk producers alone (read + sha256, nothing sent)", readers, size)
+            report("against a raw-socket sink (the library's PUT only)", sinks, size)
             small = rss_child(url, client_id, MIB, str(tmp))
             large = rss_child(url, client_id, size, str(tmp))
             print(f"peak RSS growth: 1 MiB upload {small / MIB:.1f} MiB,"
