@@ -206,6 +206,7 @@ class TransferSession:
         size: int | None = None,
         checksum: ChecksumMode | str = ChecksumMode.AUTO,
         progress: ProgressCallback | None = None,
+        hash_progress: ProgressCallback | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> UploadedFile:
         """Register a file and stream its content; see :mod:`cryptshare_async._upload`.
@@ -214,7 +215,10 @@ class TransferSession:
         a ``FileSource``/``BytesSource``/``StreamSource``. ``checksum`` is a
         :class:`ChecksumMode` (default ``AUTO``: pre-pass for files and buffers, stream
         for async iterables) or the hex digest you already have. ``progress(sent, total)``
-        may be sync or async. On failure or cancellation after registration the file is
+        may be sync or async; ``hash_progress(hashed, total)`` likewise reports the
+        pre-pass (which reads the whole source before anything is registered), and is
+        not called in the other modes. A callback that raises aborts the upload with its
+        exception. On failure or cancellation after registration the file is
         removed from the session. Makes one ``GET`` of the session (its checksum
         algorithm and file names) before registering. Example::
 
@@ -228,6 +232,7 @@ class TransferSession:
             size=size,
             checksum=checksum,
             progress=progress,
+            hash_progress=hash_progress,
             chunk_size=chunk_size,
         )
 
@@ -269,13 +274,16 @@ class TransferSession:
         concurrency: int = 2,
         checksum: ChecksumMode = ChecksumMode.AUTO,
         progress: ProgressCallback | None = None,
+        hash_progress: ProgressCallback | None = None,
         return_exceptions: bool = False,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> list[UploadedFile] | list[UploadedFile | BaseException]:
         """Upload several sources, ``concurrency`` at a time, results in input order.
 
         Names are checked before anything is registered; the first failure cancels the
-        rest (their files are removed) unless ``return_exceptions``. Example::
+        rest (their files are removed) unless ``return_exceptions``. ``progress`` and
+        ``hash_progress`` receive counts over the whole batch (the latter's total is
+        the size of the sources that get a pre-pass). Example::
 
             files = await session.upload_many(["a.pdf", "b.pdf"], progress=print)
         """
@@ -286,6 +294,7 @@ class TransferSession:
             concurrency=concurrency,
             checksum=checksum,
             progress=progress,
+            hash_progress=hash_progress,
             return_exceptions=return_exceptions,
             chunk_size=chunk_size,
         )

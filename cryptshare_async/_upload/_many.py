@@ -25,6 +25,7 @@ from ._upload import (
     ChecksumMode,
     UploadedFile,
     choose_name,
+    effective_mode,
     release_name,
     reserve_names,
     session_facts,
@@ -62,6 +63,7 @@ async def upload_many(
     concurrency: int = 2,
     checksum: ChecksumMode = ChecksumMode.AUTO,
     progress: ProgressCallback | None = None,
+    hash_progress: ProgressCallback | None = None,
     return_exceptions: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> list[UploadedFile] | list[UploadedFile | BaseException]:
@@ -72,7 +74,8 @@ async def upload_many(
     registered. Without ``return_exceptions`` the first failure cancels the uploads
     in flight (their registered files are removed), files already uploaded stay, and
     the failure is raised; with it, each failure takes its file's place in the result.
-    ``progress`` receives the bytes sent over the whole batch.
+    ``progress`` receives the bytes sent over the whole batch, ``hash_progress`` the
+    bytes hashed by the pre-passes over the size of the sources that get one.
     """
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise InvalidInputError(f"concurrency must be an int >= 1, got {concurrency!r}")
@@ -80,12 +83,14 @@ async def upload_many(
         raise InvalidInputError("upload_many() takes a ChecksumMode; give digests per upload()")
     items = [as_upload_source(source) for source in sources]
     names: list[str] = []
-    total = 0
+    total = hashed_total = 0
     for item in items:
         opened = item.open()
         try:
             names.append(choose_name(item, opened, None))
             total += opened.size
+            if effective_mode(checksum, opened) is ChecksumMode.PRE_PASS:
+                hashed_total += opened.size
         finally:
             opened.close()
     duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
@@ -94,6 +99,7 @@ async def upload_many(
     facts = await session_facts(session)
     reserve_names(session, names, facts.file_names)
     batch = _BatchProgress(progress, total) if progress is not None else None
+    hashing = _BatchProgress(hash_progress, hashed_total) if hash_progress is not None else None
     results: list[UploadedFile | BaseException | None] = [None] * len(items)
     queue = list(range(len(items)))
     queue.reverse()
@@ -109,6 +115,7 @@ async def upload_many(
                     items[index],
                     checksum=checksum,
                     progress=batch.for_file(index) if batch is not None else None,
+                    hash_progress=hashing.for_file(index) if hashing is not None else None,
                     chunk_size=chunk_size,
                     facts=facts,
                     name_reserved=True,

@@ -25,8 +25,9 @@ from typing import Final, TypeVar
 from attrs import define
 
 from ._hashing import Hasher
+from ._progress import ProgressReporter
 
-__all__ = ["DEFAULT_CHUNK_SIZE", "ChunkReader", "ReadAt", "ReadChunk", "run_in_thread"]
+__all__ = ["DEFAULT_CHUNK_SIZE", "Advance", "ChunkReader", "ReadAt", "ReadChunk", "run_in_thread"]
 
 DEFAULT_CHUNK_SIZE: Final = 1 << 20
 DEFAULT_DEPTH: Final = 3
@@ -220,17 +221,27 @@ async def wait_uncancellable(future: asyncio.Future[T]) -> T:
     return result
 
 
-async def run_in_thread(work: Callable[[threading.Event], T]) -> T:
-    """Run ``work(stop)`` in its own thread and return its result.
+Advance = Callable[[int], None]
+"""``advance(done)``: called by a worker thread with the bytes it has processed so far."""
+
+
+async def run_in_thread(
+    work: Callable[[threading.Event, Advance], T], *, progress: ProgressReporter | None = None
+) -> T:
+    """Run ``work(stop, advance)`` in its own thread and return its result.
 
     On cancellation ``stop`` is set and the thread is awaited before the cancellation
     propagates; ``work`` must check ``stop`` between steps (e.g. between chunks).
+    ``advance(done)`` reports progress: each call wakes the event loop, which hands the
+    latest count to ``progress``; if ``progress`` raises, the work is stopped the same
+    way and the exception propagates unchanged.
     A dedicated thread (not the default executor) keeps long hashing passes from
     starving ``getaddrinfo`` and other short executor jobs.
     """
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
     stop = threading.Event()
+    relay = _Relay(loop) if progress is not None else None
 
     def settle(outcome: tuple[bool, object]) -> None:
         if future.done():
@@ -245,7 +256,7 @@ async def run_in_thread(work: Callable[[threading.Event], T]) -> T:
     def target() -> None:
         outcome: tuple[bool, object]
         try:
-            outcome = (True, work(stop))
+            outcome = (True, work(stop, relay.advance if relay is not None else _ignore))
         except BaseException as exc:
             outcome = (False, exc)
         with contextlib.suppress(RuntimeError):  # a closed loop has nobody to tell
@@ -254,15 +265,51 @@ async def run_in_thread(work: Callable[[threading.Event], T]) -> T:
     thread = threading.Thread(target=target, name="cryptshare-upload-hash", daemon=True)
     thread.start()
     try:
+        if relay is not None and progress is not None:
+            await relay.forward(future, progress)
         return await asyncio.shield(future)
-    except asyncio.CancelledError:
+    except BaseException:
         stop.set()
         if not future.done():
             await _wait_quietly(future)
         # The thread has handed over its outcome and is only returning: joining takes
-        # microseconds and makes "no thread left" hold when the cancellation propagates.
+        # microseconds and makes "no thread left" hold when the exception propagates.
         thread.join(timeout=1.0)
         raise
+
+
+def _ignore(_done: int) -> None:
+    pass
+
+
+class _Relay:
+    """Carries a worker thread's progress counts to the event loop (latest count wins)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._done = 0
+        self._wake: asyncio.Future[None] = loop.create_future()
+
+    def advance(self, done: int) -> None:  # worker thread
+        self._done = done
+        with contextlib.suppress(RuntimeError):  # a closed loop has nobody to tell
+            self._loop.call_soon_threadsafe(self._notify)
+
+    def _notify(self) -> None:
+        if not self._wake.done():
+            self._wake.set_result(None)
+
+    async def forward(self, future: asyncio.Future[T], progress: ProgressReporter) -> None:
+        """Report each count until ``future`` is done, then the last one if it succeeded."""
+        await progress.report(0)
+        while not future.done():
+            await asyncio.wait((future, self._wake), return_when=asyncio.FIRST_COMPLETED)
+            if self._wake.done():
+                self._wake = self._loop.create_future()
+            if not future.done():
+                await progress.report(self._done)
+        if not future.cancelled() and future.exception() is None:
+            await progress.report(self._done)
 
 
 async def _wait_quietly(future: asyncio.Future[T]) -> None:

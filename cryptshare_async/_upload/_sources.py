@@ -26,7 +26,8 @@ from attrs import define, field
 from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
 from ._hashing import ChecksumAlgorithm, Hasher
-from ._reader import ChunkReader, ReadChunk, run_in_thread
+from ._progress import ProgressReporter
+from ._reader import Advance, ChunkReader, ReadChunk, run_in_thread
 
 __all__ = [
     "BytesSource",
@@ -198,8 +199,11 @@ class OpenedSource(abc.ABC):
         """A pass over the content; the last chunk is marked ``final``."""
 
     @abc.abstractmethod
-    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
-        """Hash the whole content (the pre-pass) and return the hex digest."""
+    async def prehash(
+        self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
+    ) -> str:
+        """Hash the whole content (the pre-pass) and return the hex digest, reporting the
+        bytes hashed so far to ``progress``."""
 
     def check_unchanged(self) -> None:  # noqa: B027 - most sources cannot change
         """Raise :class:`SourceChangedError` if the source visibly changed since opening."""
@@ -250,10 +254,12 @@ class _OpenedFile(OpenedSource):
         )
         return _ReaderStream(reader)
 
-    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+    async def prehash(
+        self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
+    ) -> str:
         fd, size = self._require_fd(), self.size
 
-        def work(stop: threading.Event) -> str:
+        def work(stop: threading.Event, advance: Advance) -> str:
             hasher = algorithm.new()
             buffer = bytearray(min(_PREHASH_BLOCK, max(size, 1)))
             view = memoryview(buffer)
@@ -269,9 +275,10 @@ class _OpenedFile(OpenedSource):
                     )
                 hasher.update(view[:n])
                 offset += n
+                advance(offset)
             return hasher.hexdigest()
 
-        return await run_in_thread(work)
+        return await run_in_thread(work, progress=progress)
 
     def check_unchanged(self) -> None:
         fd = self._require_fd()
@@ -310,18 +317,21 @@ class _OpenedBytes(OpenedSource):
         reader = ChunkReader(self._read_at, self.size, hasher=hasher, chunk_size=chunk_size)
         return _ReaderStream(reader)
 
-    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+    async def prehash(
+        self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
+    ) -> str:
         view = self._view
 
-        def work(stop: threading.Event) -> str:
+        def work(stop: threading.Event, advance: Advance) -> str:
             hasher = algorithm.new()
             for offset in range(0, view.nbytes, _PREHASH_BLOCK):
                 if stop.is_set():
                     raise InterruptedError("pre-pass stopped")
                 hasher.update(view[offset : offset + _PREHASH_BLOCK])
+                advance(min(offset + _PREHASH_BLOCK, view.nbytes))
             return hasher.hexdigest()
 
-        return await run_in_thread(work)
+        return await run_in_thread(work, progress=progress)
 
 
 class _SliceStream(ChunkStream):
@@ -377,7 +387,9 @@ class _OpenedStream(OpenedSource):
     def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
         return _IterableStream(self._fresh(), self.size, hasher)
 
-    async def prehash(self, algorithm: ChecksumAlgorithm) -> str:
+    async def prehash(
+        self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
+    ) -> str:
         if self._factory is None:
             raise InvalidInputError(
                 "the pre-pass checksum mode reads the content twice; a one-shot async iterable"
@@ -386,6 +398,8 @@ class _OpenedStream(OpenedSource):
         hasher = algorithm.new()
         stream = _IterableStream(self._fresh(), self.size, hasher)
         try:
+            if progress is not None:
+                await progress.report(0)
             async for chunk in stream:
                 if chunk.short or chunk.overrun:
                     raise SizeMismatchError(
@@ -394,6 +408,8 @@ class _OpenedStream(OpenedSource):
                         expected=self.size,
                         actual=chunk.end,
                     )
+                if progress is not None:
+                    await progress.report(chunk.end)
         finally:
             await stream.aclose()
         return hasher.hexdigest()

@@ -144,11 +144,16 @@ class _Plan:
     caller_digest: str | None
 
 
+def effective_mode(mode: ChecksumMode, opened: OpenedSource) -> ChecksumMode:
+    """``mode`` with ``AUTO`` resolved for this source."""
+    if mode is ChecksumMode.AUTO:
+        return ChecksumMode.STREAM if opened.declared_size else ChecksumMode.PRE_PASS
+    return mode
+
+
 def _plan(checksum: ChecksumMode | str, opened: OpenedSource, algorithm_name: str | None) -> _Plan:
     if isinstance(checksum, ChecksumMode):
-        mode = checksum
-        if mode is ChecksumMode.AUTO:
-            mode = ChecksumMode.STREAM if opened.declared_size else ChecksumMode.PRE_PASS
+        mode = effective_mode(checksum, opened)
         if mode is ChecksumMode.OFF:
             return _Plan(None, mode, None)
         if mode is ChecksumMode.PRE_PASS and not opened.replayable:
@@ -173,6 +178,7 @@ async def upload(
     size: int | None = None,
     checksum: ChecksumMode | str = ChecksumMode.AUTO,
     progress: ProgressCallback | None = None,
+    hash_progress: ProgressCallback | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     facts: SessionFacts | None = None,
     name_reserved: bool = False,
@@ -196,7 +202,9 @@ async def upload(
         if not name_reserved:
             reserve_names(session, [name], facts.file_names)
         try:
-            return await _register_and_send(session, opened, name, plan, progress, chunk_size)
+            return await _register_and_send(
+                session, opened, name, plan, chunk_size, progress, hash_progress
+            )
         except BaseException:
             release_name(session, name)
             raise
@@ -209,15 +217,17 @@ async def _register_and_send(
     opened: OpenedSource,
     name: str,
     plan: _Plan,
-    progress: ProgressCallback | None,
     chunk_size: int,
+    progress: ProgressCallback | None,
+    hash_progress: ProgressCallback | None,
 ) -> UploadedFile:
     expected: tuple[Expected, str] | None = None
     if plan.caller_digest is not None:
         expected = (Expected.CALLER, plan.caller_digest)
     elif plan.mode is ChecksumMode.PRE_PASS:
         assert plan.algorithm is not None
-        expected = (Expected.PRE_PASS, await opened.prehash(plan.algorithm))
+        hashing = None if hash_progress is None else ProgressReporter(hash_progress, opened.size)
+        expected = (Expected.PRE_PASS, await opened.prehash(plan.algorithm, hashing))
     registered = expected[1] if expected is not None else None
     file_id = await run_to_end(
         lambda: session.register_file(name, opened.size, registered),

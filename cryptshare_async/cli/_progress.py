@@ -86,6 +86,7 @@ class Bar:
         self.label = label
         self.total = total
         self.done = 0
+        self.checked: int | None = None
         self.state = BarState.WAITING
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -95,6 +96,17 @@ class Bar:
         if self.state is BarState.WAITING:
             self.state = BarState.PREPARING
             self._board._changed(self, force=True)
+
+    def checking(self, hashed: int, total: int | None = None) -> None:
+        """``hashed`` of ``total`` bytes were read for the checksum, before any is sent
+        (a library ``hash_progress`` callback)."""
+        if self.state is not BarState.PREPARING:
+            return
+        if total:
+            self.total = total
+        first = self.checked is None
+        self.checked = hashed
+        self._board._changed(self, force=first)
 
     def update(self, sent: int, total: int | None = None) -> None:
         """``sent`` of ``total`` bytes are through (a retry may start again from 0)."""
@@ -277,6 +289,9 @@ class ProgressBoard:
     def _bar_line(self, bar: Bar, status: str | None = None) -> str:
         label = _fit(bar.label, self._label_width()).ljust(self._label_width())
         if bar.state is BarState.PREPARING and status is None:
+            if bar.checked is not None and bar.total > 0:
+                checked = f"computing checksum {bar.checked / bar.total:.0%}"
+                return _fit(f"{label} {checked}", self._columns() - 1)
             return _fit(f"{label} preparing...", self._columns() - 1)
         return self._line(label, bar.done, bar.total, bar.rate(), status)
 

@@ -143,7 +143,11 @@ async def upload_files(
             bar.start()
             try:
                 uploaded = await session.upload(
-                    str(file.path), file_name=file.name, checksum=checksum, progress=bar.update
+                    str(file.path),
+                    file_name=file.name,
+                    checksum=checksum,
+                    progress=bar.update,
+                    hash_progress=bar.checking,
                 )
             except BaseException:
                 bar.fail()

@@ -100,6 +100,24 @@ def test_terminal_shows_running_bars_and_a_total_then_a_line_per_file() -> None:
     assert all(len(ESCAPE.sub("", line)) < 80 for line in stream.getvalue().split("\n"))
 
 
+def test_terminal_shows_the_checksum_pass_before_the_bytes_move() -> None:
+    stream, clock = Terminal(), Clock()
+    with board(stream, ProgressMode.TTY, clock) as progress:
+        bar = progress.add("big.iso", 8 * MIB)
+        bar.checking(1 * MIB, 8 * MIB)  # not started yet: ignored
+        assert bar.checked is None
+        bar.start()
+        bar.checking(0, 8 * MIB)
+        clock.now += 1
+        bar.checking(6 * MIB, 8 * MIB)
+        assert screen(stream.getvalue()) == ["big.iso computing checksum 75%"]
+        bar.update(0, 8 * MIB)
+        assert "[" in screen(stream.getvalue())[0]  # the transfer bar replaces it
+        bar.checking(8 * MIB, 8 * MIB)  # too late: ignored
+        assert " 0% " in screen(stream.getvalue())[0]
+        bar.finish()
+
+
 def test_terminal_redraws_are_throttled_except_for_starts_and_ends() -> None:
     stream, clock = Terminal(), Clock()
     progress = board(stream, ProgressMode.TTY, clock)

@@ -238,6 +238,66 @@ async def test_progress_callback_that_raises(
     await assert_nothing_left(client)
 
 
+@pytest.mark.parametrize("kind", ["path-str", "bytes", "bytearray", "stream-factory"])
+async def test_hash_progress_reports_the_pre_pass(
+    session: TransferSession, tmp_path: Path, kind: str
+) -> None:
+    hashed: list[tuple[int, int]] = []
+    sent: list[tuple[int, int]] = []
+
+    async def on_hash(done: int, total: int) -> None:
+        assert not sent, "the pre-pass ends before the first byte is sent"
+        hashed.append((done, total))
+
+    uploaded = await session.upload(
+        _sources(tmp_path)[kind](),  # type: ignore[arg-type]
+        checksum=ChecksumMode.PRE_PASS,
+        progress=lambda s, t: sent.append((s, t)),
+        hash_progress=on_hash,
+    )
+    assert uploaded.checksum == DIGEST
+    assert hashed[0] == (0, len(DATA)) and hashed[-1] == (len(DATA), len(DATA))
+    assert [d for d, _ in hashed] == sorted({d for d, _ in hashed})
+    assert sent[-1] == (len(DATA), len(DATA))
+
+
+@pytest.mark.parametrize(
+    "mode", [ChecksumMode.STREAM, ChecksumMode.OFF, DIGEST], ids=["stream", "off", "caller"]
+)
+async def test_hash_progress_is_not_called_without_a_pre_pass(
+    session: TransferSession, mode: ChecksumMode | str
+) -> None:
+    hashed: list[tuple[int, int]] = []
+    await session.upload(
+        BytesSource(DATA, name="d.bin"),
+        checksum=mode,
+        hash_progress=lambda d, t: hashed.append((d, t)),
+    )
+    assert hashed == []
+
+
+async def test_hash_progress_that_raises_stops_before_registration(
+    emu: Emulator, client: CryptshareClient, session: TransferSession, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.bin"
+    path.write_bytes(DATA * 4)
+    boom = LookupError("stop hashing")
+
+    def on_hash(done: int, total: int) -> None:
+        if done > 0:
+            raise boom
+
+    with pytest.raises(LookupError) as info:
+        await session.upload(path, hash_progress=on_hash)
+    assert info.value is boom
+    assert not any(r.method == "POST" and r.path.endswith("/files") for r in emu.requests)
+    assert stored_files(emu, session) == {}
+    await assert_nothing_left(client)
+    # The name was released: the same file uploads afterwards.
+    uploaded = await session.upload(path)
+    assert uploaded.size == 4 * len(DATA)
+
+
 async def test_retry_after_dropped_connection_mid_body(
     emu: Emulator, client: CryptshareClient, session: TransferSession, tmp_path: Path
 ) -> None:

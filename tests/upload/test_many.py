@@ -48,6 +48,22 @@ async def test_uploads_all_in_order_with_batch_progress(
     await assert_nothing_left(client)
 
 
+async def test_batch_hash_progress_counts_only_pre_passes(
+    session: TransferSession, tmp_path: Path
+) -> None:
+    files = _files(tmp_path, 3)
+    stream = StreamSource(_once(b"s" * 5000), size=5000, name="stream.bin")
+    hashed: list[tuple[int, int]] = []
+    await session.upload_many([*files, stream], hash_progress=lambda d, t: hashed.append((d, t)))
+    files_total = sum(len(d) for d in files.values())  # the stream gets no pre-pass
+    assert {t for _, t in hashed} == {files_total}
+    assert hashed[-1] == (files_total, files_total)
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 async def test_concurrency_is_bounded(session: TransferSession) -> None:
     running = peak = 0
 

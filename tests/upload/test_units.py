@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+from collections.abc import Callable
 
 import pytest
 
@@ -99,7 +100,7 @@ async def test_reader_propagates_read_errors() -> None:
 async def test_run_in_thread_stops_work_on_cancellation() -> None:
     started = threading.Event()
 
-    def work(stop: threading.Event) -> str:
+    def work(stop: threading.Event, _advance: Callable[[int], None]) -> str:
         started.set()
         while not stop.is_set():
             stop.wait(0.001)
@@ -110,4 +111,47 @@ async def test_run_in_thread_stops_work_on_cancellation() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+    assert reader_threads() == []
+
+
+async def test_run_in_thread_relays_progress_from_the_thread() -> None:
+    seen: list[tuple[int, int]] = []
+
+    def work(stop: threading.Event, advance: Callable[[int], None]) -> str:
+        for done in range(1, 11):
+            advance(done << 20)
+        return "done"
+
+    reporter = ProgressReporter(lambda s, t: seen.append((s, t)), 10 << 20)
+    assert await run_in_thread(work, progress=reporter) == "done"
+    assert seen[0] == (0, 10 << 20) and seen[-1] == (10 << 20, 10 << 20)
+    assert [s for s, _ in seen] == sorted({s for s, _ in seen})  # increasing, no repeats
+    for _ in range(100):  # the thread has handed over its result and is only returning
+        if not reader_threads():
+            break
+        await asyncio.sleep(0.01)
+    assert reader_threads() == []
+
+
+async def test_run_in_thread_stops_work_when_progress_raises() -> None:
+    stopped = threading.Event()
+    boom = LookupError("enough")
+
+    def work(stop: threading.Event, advance: Callable[[int], None]) -> str:
+        done = 0
+        while not stop.is_set():
+            done += 1 << 20
+            advance(done)
+            stop.wait(0.001)
+        stopped.set()
+        raise InterruptedError("stopped")
+
+    def callback(sent: int, total: int) -> None:
+        if sent >= 3 << 20:
+            raise boom
+
+    with pytest.raises(LookupError) as info:
+        await run_in_thread(work, progress=ProgressReporter(callback, 1 << 40))
+    assert info.value is boom
+    assert stopped.is_set()
     assert reader_threads() == []
