@@ -240,8 +240,15 @@ async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return error_response(405, 1006, "Method not allowed for this endpoint.")
     except web.HTTPException:
         raise
-    except (asyncio.CancelledError, ConnectionError):
+    except asyncio.CancelledError:
         raise
+    except ConnectionError as exc:
+        # The client went away, mid-body typically: its clients do that on purpose
+        # (cancelled uploads, injected drops), so it is not the server's error. Nobody is
+        # left to read this response; returning one (rather than raising) keeps aiohttp
+        # from logging a traceback at ERROR level.
+        log.info("emulator: %s %s: the client went away (%s)", request.method, request.path, exc)
+        return error_response(400, 1004, "Incomplete request body: the connection was lost.")
     except Exception:
         log.exception("emulator: unhandled error on %s %s", request.method, request.path)
         return error_response(500, 5000)

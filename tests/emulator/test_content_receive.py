@@ -5,10 +5,12 @@ disconnects and deletions during a direct receive."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from cryptshare_async.testing import Emulator, EmulatorConfig, FaultRule
 from cryptshare_async.testing._direct import DIRECT_AVAILABLE
@@ -84,7 +86,9 @@ async def test_faults_on_the_content_route(api: Api, token: str) -> None:
     assert (api.emu.storage_dir / tracking_id / file_id).read_bytes() == content
 
 
-async def test_client_gone_mid_body_leaves_no_partial_file(api: Api, token: str) -> None:
+async def test_client_gone_mid_body_leaves_no_partial_file(
+    api: Api, token: str, caplog: pytest.LogCaptureFixture
+) -> None:
     content = os.urandom(8 * MIB)
     tracking_id, file_id, path = await register(api, token, len(content))
     async with RawPut(api, token, path, len(content)) as put:
@@ -95,6 +99,30 @@ async def test_client_gone_mid_body_leaves_no_partial_file(api: Api, token: str)
     assert await _file_state(api, token, tracking_id) == "INITIALIZED"
     assert await _put(api, token, path, content) == (200, CLOSES)
     assert (directory / file_id).read_bytes() == content
+    assert _errors_logged(caplog) == []  # a client going away is not the server's error
+
+
+async def test_client_gone_mid_body_through_aiohttp(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Emulator(EmulatorConfig(direct_receive_min_bytes=None)) as emu:
+        api = Api(emu, http)
+        token = await api.token()
+        content = os.urandom(4 * MIB)
+        tracking_id, file_id, path = await register(api, token, len(content))
+        async with RawPut(api, token, path, len(content)) as put:
+            await put.send(content[:MIB])
+            await until(lambda: any(r.method == "PUT" for r in emu.requests))
+        directory = emu.storage_dir / tracking_id
+        await until(lambda: not _parts(directory))
+        assert await _file_state(api, token, tracking_id) == "INITIALIZED"
+        assert await _put(api, token, path, content) == (200, None)
+        assert (directory / file_id).read_bytes() == content
+    assert _errors_logged(caplog) == []
+
+
+def _errors_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_file_deleted_during_a_direct_receive(api: Api, token: str) -> None:
