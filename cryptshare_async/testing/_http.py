@@ -41,10 +41,6 @@ __all__ = [
 log = logging.getLogger("cryptshare_async.testing")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-API_CONTEXT: Final = "cryptshare_emulator_api_context"
-#: Set (true) on a request whose connection must close after the response, whatever the
-#: response: its body was read past aiohttp's parser (``_direct``).
-CLOSE_CONNECTION: Final = "cryptshare_emulator_close_connection"
 _CLIENT_ID: Final = re.compile(r"^[A-Za-z0-9]{50,4000}$")
 _DIGITS: Final = re.compile(r"^[0-9]{1,9}$")
 _SECRET_HEADERS: Final = frozenset(
@@ -66,6 +62,20 @@ class ApiContext:
     product_key: str
     token: str | None = field(repr=False)
     accept_language: str | None
+
+
+def _request_key(name: str, kind: type) -> Any:
+    """A key for per-request state: a typed ``web.RequestKey`` where aiohttp has one
+    (3.14+, which warns about plain string keys, an error under ``-W error``), the plain
+    name on older versions."""
+    factory = getattr(web, "RequestKey", None)
+    return factory(name, kind) if factory is not None else name
+
+
+API_CONTEXT: Final = _request_key("cryptshare_emulator_api_context", ApiContext)
+#: Set (true) on a request whose connection must close after the response, whatever the
+#: response: its body was read past aiohttp's parser (``_direct``).
+CLOSE_CONNECTION: Final = _request_key("cryptshare_emulator_close_connection", bool)
 
 
 @dataclass(frozen=True, slots=True)
