@@ -241,7 +241,7 @@ async def run_in_thread(
     loop = asyncio.get_running_loop()
     future: asyncio.Future[T] = loop.create_future()
     stop = threading.Event()
-    relay = _Relay(loop) if progress is not None else None
+    relay = _Relay(loop, progress) if progress is not None else None
 
     def settle(outcome: tuple[bool, object]) -> None:
         if future.done():
@@ -265,8 +265,8 @@ async def run_in_thread(
     thread = threading.Thread(target=target, name="cryptshare-upload-hash", daemon=True)
     thread.start()
     try:
-        if relay is not None and progress is not None:
-            await relay.forward(future, progress)
+        if relay is not None:
+            await relay.forward(future)
         return await asyncio.shield(future)
     except BaseException:
         stop.set()
@@ -283,10 +283,12 @@ def _ignore(_done: int) -> None:
 
 
 class _Relay:
-    """Carries a worker thread's progress counts to the event loop (latest count wins)."""
+    """Carries a worker thread's progress counts to ``progress`` on the event loop
+    (the latest count wins)."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, progress: ProgressReporter) -> None:
         self._loop = loop
+        self._progress = progress
         self._done = 0
         self._wake: asyncio.Future[None] = loop.create_future()
 
@@ -299,17 +301,17 @@ class _Relay:
         if not self._wake.done():
             self._wake.set_result(None)
 
-    async def forward(self, future: asyncio.Future[T], progress: ProgressReporter) -> None:
+    async def forward(self, future: asyncio.Future[T]) -> None:
         """Report each count until ``future`` is done, then the last one if it succeeded."""
-        await progress.report(0)
+        await self._progress.report(0)
         while not future.done():
             await asyncio.wait((future, self._wake), return_when=asyncio.FIRST_COMPLETED)
             if self._wake.done():
                 self._wake = self._loop.create_future()
             if not future.done():
-                await progress.report(self._done)
+                await self._progress.report(self._done)
         if not future.cancelled() and future.exception() is None:
-            await progress.report(self._done)
+            await self._progress.report(self._done)
 
 
 async def _wait_quietly(future: asyncio.Future[T]) -> None:
