@@ -85,7 +85,7 @@ class ChunkReader:
         self._space = threading.Semaphore(depth)
         self._stop = threading.Event()
         self._finished: asyncio.Future[None] = self._loop.create_future()
-        self._started = False
+        self._thread: threading.Thread | None = None
         self._exhausted = False
 
     def __aiter__(self) -> ChunkReader:
@@ -94,7 +94,7 @@ class ChunkReader:
     async def __anext__(self) -> ReadChunk:
         if self._exhausted:
             raise StopAsyncIteration
-        if not self._started:
+        if self._thread is None:
             self._start()
         while not self._items:
             self._waiter = self._loop.create_future()
@@ -114,17 +114,23 @@ class ChunkReader:
     async def aclose(self) -> None:
         """Stop the worker and wait until it has ended (shielded from cancellation)."""
         self._exhausted = True
-        if not self._started:
+        thread = self._thread
+        if thread is None:
             return
         self._stop.set()
         self._space.release()  # wake a worker waiting for queue space
-        await wait_uncancellable(self._finished)
+        try:
+            await wait_uncancellable(self._finished)
+        finally:
+            # The worker has signalled its last step and is only returning: joining
+            # takes microseconds and makes "no thread left" hold once aclose() returns.
+            thread.join(timeout=1.0)
 
     # ----------------------------------------------------------- worker thread side
 
     def _start(self) -> None:
-        self._started = True
         thread = threading.Thread(target=self._work, name="cryptshare-upload-reader", daemon=True)
+        self._thread = thread
         thread.start()
 
     def _work(self) -> None:

@@ -197,7 +197,8 @@ async def _run_stoppable(work: Callable[[], T], *, stop: Callable[[], object]) -
         with contextlib.suppress(RuntimeError):  # a closed loop has nobody to tell
             loop.call_soon_threadsafe(settle, result, error)
 
-    threading.Thread(target=target, name="cryptshare-emulator-receive", daemon=True).start()
+    thread = threading.Thread(target=target, name="cryptshare-emulator-receive", daemon=True)
+    thread.start()
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
@@ -210,4 +211,7 @@ async def _run_stoppable(work: Callable[[], T], *, stop: Callable[[], object]) -
             except BaseException:
                 break
         future.exception()  # retrieved: _Stopped, or what the worker hit meanwhile
+        # The worker has handed over its outcome and is only returning: joining takes
+        # microseconds and makes "no thread left" hold once the cancellation propagates.
+        thread.join(timeout=1.0)
         raise
