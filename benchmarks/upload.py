@@ -7,7 +7,9 @@ run measures:
 
 (a) ``session.upload()`` of the file in each checksum mode, after one untimed warm-up
     upload; each upload gets a new session and the previous one (with its content) is
-    deleted just before, so every upload starts from the same state;
+    deleted just before, so every upload starts from the same state; the emulator writes
+    each upload over the previous one's file (``--recycle-content-mib``), since writing
+    into fresh memory costs this VM three to four times as much kernel time;
 (b) baselines over the same bytes: ``curl -T`` to the same PUT endpoint, and
     ``hashlib.sha256`` in one thread (measured again in each section);
 (c) peak RSS growth of a fresh uploading process for a 1 MiB and a large upload;
@@ -57,8 +59,11 @@ GIB = 1 << 30
 
 
 @contextlib.asynccontextmanager
-async def emulator_process(storage_dir: str | None) -> AsyncIterator[tuple[str, str, int]]:
+async def emulator_process(
+    storage_dir: str | None, recycle_mib: int = 0
+) -> AsyncIterator[tuple[str, str, int]]:
     storage = ["--storage-dir", storage_dir] if storage_dir else []
+    storage += ["--recycle-content-mib", str(recycle_mib)]
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -147,7 +152,7 @@ async def sink_put(url: str, path: Path, mode: str, digest: str) -> float:
 
     from cryptshare_async._protocol import put_content_request
     from cryptshare_async._transport import Transport, TransportSettings
-    from cryptshare_async._upload._body import Expected, UploadBody
+    from cryptshare_async._upload._body import UploadBody
     from cryptshare_async._upload._hashing import resolve_algorithm
     from cryptshare_async._upload._sources import FileSource
 
@@ -156,13 +161,14 @@ async def sink_put(url: str, path: Path, mode: str, digest: str) -> float:
     algorithm = None if mode == "off" else resolve_algorithm("SHA-256")
     try:
         start = time.perf_counter()
-        expected = None
-        if mode == "caller-digest":
-            expected = (Expected.CALLER, digest)
-        elif mode == "pre-pass":
+        caller_digest = digest if mode == "caller-digest" else None
+        pre_pass = None
+        if mode == "pre-pass":
             assert algorithm is not None
-            expected = (Expected.PRE_PASS, await opened.prehash(algorithm))
-        body = UploadBody(opened, algorithm=algorithm, expected=expected)
+            pre_pass = await opened.prehash(algorithm)
+        body = UploadBody(
+            opened, algorithm=algorithm, caller_digest=caller_digest, pre_pass=pre_pass
+        )
         response = await transport.send(put_content_request("a@b.c", "t", "f"), {}, body=body)
         elapsed = time.perf_counter() - start
         assert response.status == 200 and body.completed
@@ -215,9 +221,10 @@ async def session_for(client: CryptshareClient) -> TransferSession:
 class Sessions:
     """A new transfer session per upload; the previous one (with its uploaded content) is
     deleted just before, so that every timed upload starts in the same state: the emulator
-    writes into memory freed a moment ago. (On a VM that hands freed memory back to the
-    host, writing into long-free memory costs up to twice as much, which made whichever
-    upload ran after a pause look slow.)"""
+    writes over the previous upload's file (``--recycle-content-mib``). (Without that, on a
+    VM that hands freed memory back to the host, writing into new or long-free memory costs
+    the emulator two to four times as much, which made whichever upload ran after a pause,
+    such as the pre-pass's sending pass, look slow.)"""
 
     def __init__(self, client: CryptshareClient) -> None:
         self.client = client
@@ -406,6 +413,13 @@ async def main() -> None:
         default="/dev/shm" if os.path.isdir("/dev/shm") else None,
         help="where the emulator keeps uploaded content (default /dev/shm: a RAM disk)",
     )
+    parser.add_argument(
+        "--recycle-content-mib",
+        type=int,
+        default=None,
+        help="MiB of deleted content the emulator writes new uploads over (default: the"
+        " file size, so each upload reuses the previous one's file; 0: always new files)",
+    )
     args = parser.parse_args()
     if args.sink_server:
         sink_server()
@@ -426,7 +440,8 @@ async def main() -> None:
                 while block := f.read(8 * MIB):
                     h.update(block)
             digest = h.hexdigest()
-        async with emulator_process(args.storage_dir) as (url, client_id, pid):
+        recycle = args.size_mib if args.recycle_content_mib is None else args.recycle_content_mib
+        async with emulator_process(args.storage_dir, recycle) as (url, client_id, pid):
             emulator = Runs(server_pid=pid)
             async with CryptshareClient(url, client_id=client_id) as client:
                 sessions = Sessions(client)
@@ -454,7 +469,8 @@ async def main() -> None:
                         await sinks.run(mode, partial(sink_put, sink, path, mode, digest))
             print(
                 f"file {size / MIB:.0f} MiB, medians of {args.repeat}; cpus={os.cpu_count()};"
-                f" emulator storage: {args.storage_dir or 'system temp dir'}"
+                f" emulator storage: {args.storage_dir or 'system temp dir'},"
+                f" reusing up to {recycle} MiB of deleted content"
             )
             report("against the emulator (full upload: GET, register, PUT)", emulator, size)
             report("chunk producers alone (read + sha256, nothing sent)", readers, size)

@@ -7,7 +7,7 @@ caller's cleanup removes the registered file.
 
 Example::
 
-    body = UploadBody(opened, algorithm=resolve_algorithm("SHA256"), expected=None)
+    body = UploadBody(opened, algorithm=resolve_algorithm("SHA256"))
     await sender.send(put_content_request(email, tracking_id, file_id), body=body)
     body.digest  # the digest of the bytes sent
 """
@@ -15,31 +15,24 @@ Example::
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from enum import Enum
 
 from .._errors import ChecksumMismatchError, SizeMismatchError, SourceChangedError, UploadError
-from ._hashing import ChecksumAlgorithm
+from ._hashing import ChecksumAlgorithm, Crc32, Hasher, PrePass
 from ._progress import ProgressReporter
 from ._reader import DEFAULT_CHUNK_SIZE, ReadChunk
 from ._sources import OpenedSource
 
-__all__ = ["Expected", "UploadBody"]
-
-
-class Expected(Enum):
-    """Where the expected digest came from (decides the error on a mismatch)."""
-
-    CALLER = "caller"
-    PRE_PASS = "pre-pass"
+__all__ = ["UploadBody"]
 
 
 class UploadBody:
     """A :class:`~cryptshare_async._transport.StreamBody` over an opened source.
 
-    ``algorithm`` ``None`` sends without hashing. ``expected`` pairs a digest with its
-    origin; a pre-pass digest over an immutable buffer is the digest of what is sent,
-    so that pass skips hashing. After a successful attempt ``completed`` is true and
-    ``digest`` holds the digest of the bytes sent.
+    ``algorithm`` ``None`` sends without hashing. With ``caller_digest`` the bytes sent
+    are hashed and must match it. With ``pre_pass`` the bytes sent are checked against
+    the pre-pass by CRC-32 (an immutable buffer, which cannot change, is not checked),
+    and ``digest`` is the pre-pass digest. After a successful attempt ``completed`` is
+    true and ``digest`` holds the digest of the bytes sent.
     """
 
     def __init__(
@@ -47,18 +40,19 @@ class UploadBody:
         source: OpenedSource,
         *,
         algorithm: ChecksumAlgorithm | None,
-        expected: tuple[Expected, str] | None = None,
+        caller_digest: str | None = None,
+        pre_pass: PrePass | None = None,
         progress: ProgressReporter | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
+        if caller_digest is not None and pre_pass is not None:
+            raise ValueError("UploadBody takes caller_digest or pre_pass, not both")
         self._source = source
         self._algorithm = algorithm
-        self._expected = expected
+        self._caller_digest = caller_digest
+        self._pre_pass = pre_pass
         self._progress = progress
         self._chunk_size = chunk_size
-        self._skip_hash = (
-            expected is not None and expected[0] is Expected.PRE_PASS and source.immutable
-        )
         self.attempts = 0
         self.completed = False
         self.digest: str | None = None
@@ -71,10 +65,14 @@ class UploadBody:
         """A fresh pass over the source (a retry restarts the hash from zero)."""
         self.completed = False
         self.digest = None
-        hasher = None if self._algorithm is None or self._skip_hash else self._algorithm.new()
-        stream = self._source.chunks(hasher, self._chunk_size)
+        stream = self._source.chunks(self._new_hasher(), self._chunk_size)
         self.attempts += 1
         return self._run(stream)
+
+    def _new_hasher(self) -> Hasher | None:
+        if self._pre_pass is not None:
+            return None if self._pre_pass.fingerprint is None else Crc32()
+        return None if self._algorithm is None else self._algorithm.new()
 
     async def _run(self, stream: AsyncIterator[ReadChunk]) -> AsyncIterator[bytes]:
         progress = self._progress
@@ -123,22 +121,21 @@ class UploadBody:
                 f" {size} registered"
             )
         self._source.check_unchanged()
-        digest = chunk.digest
-        if self._expected is not None:
-            origin, expected = self._expected
-            if self._skip_hash:
-                digest = expected
-            elif digest != expected:
-                assert digest is not None and self._algorithm is not None
-                if origin is Expected.CALLER:
-                    raise ChecksumMismatchError(
-                        f"the content does not match the given {self._algorithm.name} checksum:"
-                        f" expected {expected}, computed {digest}",
-                        expected=expected,
-                        actual=digest,
-                    )
+        pre_pass, expected, digest = self._pre_pass, self._caller_digest, chunk.digest
+        if pre_pass is not None:
+            if pre_pass.fingerprint is not None and digest != pre_pass.fingerprint:
                 raise SourceChangedError(
-                    f"the source changed between the pre-pass and the upload: its"
-                    f" {self._algorithm.name} was {expected}, the bytes sent hash to {digest}"
+                    "the source changed between the pre-pass and the upload: the bytes read"
+                    f" for sending have CRC-32 {digest}, the bytes hashed had"
+                    f" {pre_pass.fingerprint}; nothing was finalized, upload it again"
                 )
+            digest = pre_pass.digest
+        elif expected is not None and digest != expected:
+            assert digest is not None and self._algorithm is not None
+            raise ChecksumMismatchError(
+                f"the content does not match the given {self._algorithm.name} checksum:"
+                f" expected {expected}, computed {digest}",
+                expected=expected,
+                actual=digest,
+            )
         self.digest = digest

@@ -25,9 +25,10 @@ from attrs import define, field
 
 from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
-from ._hashing import ChecksumAlgorithm, Hasher
+from ._hashing import ChecksumAlgorithm, Crc32, Hasher, HasherPair, PrePass
 from ._progress import ProgressReporter
 from ._reader import Advance, ChunkReader, ReadChunk, run_in_thread
+from ._side_hash import SideHasher
 
 __all__ = [
     "BytesSource",
@@ -39,7 +40,10 @@ __all__ = [
     "as_upload_source",
 ]
 
-_PREHASH_BLOCK = 4 << 20
+# The pre-pass alternates two buffers of this size (one hashed by the CRC-32 thread
+# while the other is read and hashed): large enough that a thread hand-over per block
+# costs nothing measurable, small enough to keep the pre-pass within a few MiB.
+_PREHASH_BLOCK = 2 << 20
 StreamFactory: TypeAlias = Callable[[], AsyncIterable[bytes]]
 
 
@@ -201,9 +205,9 @@ class OpenedSource(abc.ABC):
     @abc.abstractmethod
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
-    ) -> str:
-        """Hash the whole content (the pre-pass) and return the hex digest, reporting the
-        bytes hashed so far to ``progress``."""
+    ) -> PrePass:
+        """Hash the whole content (the pre-pass): the digest in ``algorithm`` and the
+        CRC-32 the sending pass checks again; the bytes hashed so far go to ``progress``."""
 
     def check_unchanged(self) -> None:  # noqa: B027 - most sources cannot change
         """Raise :class:`SourceChangedError` if the source visibly changed since opening."""
@@ -256,27 +260,31 @@ class _OpenedFile(OpenedSource):
 
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
-    ) -> str:
+    ) -> PrePass:
         fd, size = self._require_fd(), self.size
 
-        def work(stop: threading.Event, advance: Advance) -> str:
+        def work(stop: threading.Event, advance: Advance) -> PrePass:
             hasher = algorithm.new()
-            buffer = bytearray(min(_PREHASH_BLOCK, max(size, 1)))
-            view = memoryview(buffer)
-            offset = 0
-            while offset < size:
-                if stop.is_set():
-                    raise InterruptedError("pre-pass stopped")
-                n = os.preadv(fd, [view[: min(len(buffer), size - offset)]], offset)
-                if n == 0:
-                    raise SourceChangedError(
-                        f"{self._path!r} shrank while it was being hashed"
-                        f" ({offset} of {size} bytes)"
-                    )
-                hasher.update(view[:n])
-                offset += n
-                advance(offset)
-            return hasher.hexdigest()
+            block = min(_PREHASH_BLOCK, max(size, 1))
+            buffers = (memoryview(bytearray(block)), memoryview(bytearray(block)))
+            offset = turn = 0
+            with SideHasher(Crc32()) as crc:
+                while offset < size:
+                    if stop.is_set():
+                        raise InterruptedError("pre-pass stopped")
+                    view = buffers[turn]
+                    turn ^= 1
+                    n = os.preadv(fd, [view[: min(block, size - offset)]], offset)
+                    if n == 0:
+                        raise SourceChangedError(
+                            f"{self._path!r} shrank while it was being hashed"
+                            f" ({offset} of {size} bytes)"
+                        )
+                    crc.update(view[:n])  # returns once the other buffer is free again
+                    hasher.update(view[:n])
+                    offset += n
+                    advance(offset)
+                return PrePass(hasher.hexdigest(), crc.hexdigest())
 
         return await run_in_thread(work, progress=progress)
 
@@ -319,17 +327,25 @@ class _OpenedBytes(OpenedSource):
 
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
-    ) -> str:
-        view = self._view
+    ) -> PrePass:
+        view, immutable = self._view, self.immutable
 
-        def work(stop: threading.Event, advance: Advance) -> str:
+        def work(stop: threading.Event, advance: Advance) -> PrePass:
             hasher = algorithm.new()
-            for offset in range(0, view.nbytes, _PREHASH_BLOCK):
-                if stop.is_set():
-                    raise InterruptedError("pre-pass stopped")
-                hasher.update(view[offset : offset + _PREHASH_BLOCK])
-                advance(min(offset + _PREHASH_BLOCK, view.nbytes))
-            return hasher.hexdigest()
+            with contextlib.ExitStack() as stack:
+                # Immutable bytes are sent as hashed; a mutable buffer is copied block by
+                # block so that both hashes see the same bytes, and checked while sending.
+                crc = None if immutable else stack.enter_context(SideHasher(Crc32()))
+                for offset in range(0, view.nbytes, _PREHASH_BLOCK):
+                    if stop.is_set():
+                        raise InterruptedError("pre-pass stopped")
+                    block = view[offset : offset + _PREHASH_BLOCK]
+                    piece = block if crc is None else block.tobytes()
+                    if crc is not None:
+                        crc.update(piece)
+                    hasher.update(piece)
+                    advance(min(offset + _PREHASH_BLOCK, view.nbytes))
+                return PrePass(hasher.hexdigest(), crc.hexdigest() if crc is not None else None)
 
         return await run_in_thread(work, progress=progress)
 
@@ -389,14 +405,14 @@ class _OpenedStream(OpenedSource):
 
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
-    ) -> str:
+    ) -> PrePass:
         if self._factory is None:
             raise InvalidInputError(
                 "the pre-pass checksum mode reads the content twice; a one-shot async iterable"
                 " cannot be; use ChecksumMode.STREAM, give the digest, or pass a factory"
             )
-        hasher = algorithm.new()
-        stream = _IterableStream(self._fresh(), self.size, hasher)
+        hashers = HasherPair(algorithm.new(), Crc32())
+        stream = _IterableStream(self._fresh(), self.size, hashers)
         try:
             if progress is not None:
                 await progress.report(0)
@@ -412,7 +428,7 @@ class _OpenedStream(OpenedSource):
                     await progress.report(chunk.end)
         finally:
             await stream.aclose()
-        return hasher.hexdigest()
+        return PrePass(hashers.first.hexdigest(), hashers.second.hexdigest())
 
 
 class _IterableStream(ChunkStream):

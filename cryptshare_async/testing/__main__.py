@@ -42,6 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         help="where to make the temporary content directory (default: the system temp dir;"
         " /dev/shm keeps large uploads off the disk)",
     )
+    parser.add_argument(
+        "--recycle-content-mib",
+        type=int,
+        default=0,
+        help="keep up to this many MiB of deleted content and write new uploads over it"
+        " (default 0: delete at once; for upload benchmarks where fresh memory is costly)",
+    )
     return parser
 
 
@@ -63,7 +70,10 @@ async def _serve(config: EmulatorConfig) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``cryptshare-emulator`` console script."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.recycle_content_mib < 0:
+        parser.error("--recycle-content-mib must be >= 0")
     config = EmulatorConfig(
         host=args.host,
         port=args.port,
@@ -73,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         absolute_locations=not args.relative_locations,
         cleanup_interval_seconds=args.cleanup_interval,
         storage_dir=args.storage_dir,
+        recycle_content_bytes=args.recycle_content_mib * 1024 * 1024,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config))

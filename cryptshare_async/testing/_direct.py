@@ -32,6 +32,8 @@ from typing import Final, TypeVar
 
 from aiohttp import web
 
+from ._recycle import OpenContent, open_new
+
 __all__ = ["DIRECT_AVAILABLE", "receive_direct"]
 
 T = TypeVar("T")
@@ -62,8 +64,10 @@ def _usable(request: web.Request) -> bool:
     )
 
 
-async def receive_direct(request: web.Request, path: Path) -> int | None:
-    """Write the body to ``path`` (created or truncated); its byte count.
+async def receive_direct(
+    request: web.Request, path: Path, open_content: OpenContent = open_new
+) -> int | None:
+    """Write the body to ``path`` (opened with ``open_content``); its byte count.
 
     ``None`` if the body cannot be read directly (no splice, TLS, chunked, already complete
     in aiohttp's buffer): nothing was consumed and the caller reads it through
@@ -77,7 +81,7 @@ async def receive_direct(request: web.Request, path: Path) -> int | None:
     assert transport is not None and request.content_length is not None
     content = request.content
     with contextlib.ExitStack() as fds:
-        file_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        file_fd = open_content(path)
         fds.callback(os.close, file_fd)
         try:
             # Drain what aiohttp buffered (this may resume reading), then stop it reading:
@@ -101,6 +105,7 @@ async def receive_direct(request: web.Request, path: Path) -> int | None:
                 lambda: _pump(head, sock_fd, file_fd, (wake_read, stopping), remaining),
                 stop=stop,
             )
+            os.ftruncate(file_fd, len(head) + remaining)  # a reused file may have been longer
         except BaseException:
             transport.abort()  # the body is half read: the connection cannot be used
             with contextlib.suppress(FileNotFoundError):

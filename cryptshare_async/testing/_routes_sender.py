@@ -188,7 +188,9 @@ async def put_content(request: web.Request) -> web.Response:
     if media_type != "application/octet-stream":
         raise ApiError.invalid("Content-Type (application/octet-stream is required)")
     part = session.directory / f"{stored.id}.{new_id(8)}.part"
-    received = await receive_content(request, part, store.config.direct_receive_min_bytes)
+    received = await receive_content(
+        request, part, store.config.direct_receive_min_bytes, store.recycler.open_for_writing
+    )
     if received.direct:
         request[CLOSE_CONNECTION] = True
     if store.sessions.get(session.tracking_id) is not session or stored.id not in session.files:

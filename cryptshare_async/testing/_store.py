@@ -28,6 +28,7 @@ from ._config import EmulatorConfig
 from ._errors import ApiError
 from ._i18n import language_of, text
 from ._outbox import Outbox, OutboxMessage
+from ._recycle import ContentRecycler
 from ._rules import (
     BOOLEAN_FIELDS,
     PATCHABLE_FIELDS,
@@ -68,6 +69,7 @@ class Store:
     def __init__(self, config: EmulatorConfig, storage: Path, whitelist: Iterable[str]) -> None:
         self.config = config
         self.storage = storage
+        self.recycler = ContentRecycler(storage / ".recycle", config.recycle_content_bytes)
         self.whitelist = set(whitelist)
         self.outbox = Outbox()
         self.failing_addresses = {key(a) for a in config.failing_notification_addresses}
@@ -251,7 +253,7 @@ class Store:
 
     def delete_session(self, session: Session) -> None:
         self.sessions.pop(session.tracking_id, None)
-        shutil.rmtree(session.directory, ignore_errors=True)
+        self.recycler.discard_tree(session.directory)
 
     # -- files ---------------------------------------------------------------------------
 
@@ -287,13 +289,12 @@ class Store:
     def content_uploaded(self, stored: StoredFile, path: Path, size: int) -> None:
         """Record a finished PUT; the previous content (if another path) is removed."""
         if stored.path is not None and stored.path != path:
-            stored.path.unlink(missing_ok=True)
+            self.recycler.discard(stored.path)
         stored.path, stored.received, stored.state = path, size, "UPLOADED"
 
     def delete_file(self, session: Session, stored: StoredFile) -> None:
         session.files.pop(stored.id, None)
-        if stored.path is not None:
-            stored.path.unlink(missing_ok=True)
+        self.recycler.discard(stored.path)
         if session.settings.get("confidentialMessageFileId") == stored.id:
             session.settings["confidentialMessageFileId"] = None
 
@@ -504,6 +505,7 @@ class Store:
 
     def _delete(self, transfer: Transfer, state: str) -> None:
         transfer.state = state
+        # Content of a transfer may be being downloaded or checked: deleted, never recycled.
         for stored in transfer.files.values():
             if stored.path is not None:
                 stored.path.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ._direct import receive_direct
+from ._recycle import OpenContent, open_new
 
 __all__ = ["BATCH_BYTES", "Received", "receive_content", "receive_to_file", "stream_file"]
 
@@ -57,26 +58,30 @@ class Received:
 
 
 async def receive_content(
-    request: web.Request, path: Path, direct_min_bytes: int | None
+    request: web.Request,
+    path: Path,
+    direct_min_bytes: int | None,
+    open_content: OpenContent = open_new,
 ) -> Received:
     """Stream the request body into ``path``; directly from the socket when it is large.
 
-    On any error (client gone, cancelled) the partial file is removed and the error re-raised.
+    ``open_content`` opens the file (a new one, or a reused one that is truncated to
+    the body's size at the end). On any error (client gone, cancelled) the partial file
+    is removed and the error re-raised.
     """
     length = request.content_length
     if direct_min_bytes is not None and length is not None and length >= direct_min_bytes:
-        size = await receive_direct(request, path)
+        size = await receive_direct(request, path, open_content)
         if size is not None:
             return Received(size, direct=True)
-    return Received(await receive_to_file(request, path), direct=False)
+    return Received(await receive_to_file(request, path, open_content), direct=False)
 
 
-async def receive_to_file(request: web.Request, path: Path) -> int:
-    """Stream the request body into ``path`` (created or truncated); the byte count.
-
-    On any error (client gone, cancelled) the partial file is removed and the error re-raised.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+async def receive_to_file(
+    request: web.Request, path: Path, open_content: OpenContent = open_new
+) -> int:
+    """Stream the request body into ``path``; the byte count (see :func:`receive_content`)."""
+    fd = open_content(path)
     total = 0
     try:
         batch: list[bytes] = []
@@ -95,6 +100,7 @@ async def receive_to_file(request: web.Request, path: Path) -> int:
         if batch:
             _write_all(fd, batch)
             total += pending
+        os.ftruncate(fd, total)  # a reused file may have been longer
     except BaseException:
         os.close(fd)
         with contextlib.suppress(FileNotFoundError):

@@ -129,6 +129,43 @@ async def test_modified_file_during_pre_pass_upload(
     await assert_nothing_left(client)
 
 
+async def test_file_changed_with_its_mtime_restored_is_caught_by_the_crc(
+    emu: Emulator, client: CryptshareClient, session: TransferSession, tmp_path: Path
+) -> None:
+    """Same size, same mtime (so the stat check sees nothing): the upload pass's CRC-32
+    differs from the pre-pass's and the upload fails before the last chunk is sent."""
+    path = tmp_path / "sneaky.bin"
+    path.write_bytes(DATA)
+    before = os.stat(path)
+
+    def change_quietly(sent: int, total: int) -> None:
+        if sent == 0:
+            with open(path, "r+b") as f:
+                f.seek(len(DATA) // 2)
+                f.write(b"\x00" * 16)
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    with pytest.raises(SourceChangedError, match=r"CRC-32 [0-9a-f]{8}.*had [0-9a-f]{8}"):
+        await session.upload(path, progress=change_quietly)
+    assert os.stat(path).st_mtime_ns == before.st_mtime_ns
+    assert stored_files(emu, session) == {}
+    await assert_nothing_left(client)
+
+
+async def test_stream_factory_giving_other_bytes_the_second_time(
+    emu: Emulator, session: TransferSession
+) -> None:
+    passes: list[bytes] = [DATA, DATA[:-1] + b"!"]
+
+    def factory() -> AsyncIterator[bytes]:
+        return _chunks(passes.pop(0))
+
+    source = StreamSource(factory, size=len(DATA), name="s.bin")
+    with pytest.raises(SourceChangedError, match="between the pre-pass and the upload"):
+        await session.upload(source, checksum=ChecksumMode.PRE_PASS)
+    assert stored_files(emu, session) == {}
+
+
 async def test_modified_file_during_stream_upload(
     emu: Emulator, client: CryptshareClient, session: TransferSession, tmp_path: Path
 ) -> None:

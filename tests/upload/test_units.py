@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import threading
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
 from cryptshare_async._errors import InvalidInputError
-from cryptshare_async._upload._hashing import normalize_digest, resolve_algorithm
+from cryptshare_async._upload._hashing import (
+    Crc32,
+    HasherPair,
+    normalize_digest,
+    resolve_algorithm,
+)
 from cryptshare_async._upload._progress import ProgressReporter
 from cryptshare_async._upload._reader import ChunkReader, run_in_thread
+from cryptshare_async._upload._side_hash import SideHasher
+from cryptshare_async._upload._sources import BytesSource, FileSource
 
 from .conftest import reader_threads
 
@@ -40,6 +50,76 @@ def test_digest_normalisation() -> None:
     for bad in ("ab" * 19, "zz" * 20):
         with pytest.raises(InvalidInputError):
             normalize_digest(sha1, bad)
+
+
+def test_crc32_matches_zlib_and_the_check_value() -> None:
+    crc = Crc32()
+    crc.update(b"12345")
+    crc.update(memoryview(b"6789"))
+    assert crc.hexdigest() == "cbf43926"  # the CRC-32 check value of "123456789"
+    assert Crc32().hexdigest() == "00000000"
+
+
+def test_hasher_pair_feeds_both() -> None:
+    pair = HasherPair(hashlib.sha256(), Crc32())
+    pair.update(b"123456789")
+    assert pair.hexdigest() == hashlib.sha256(b"123456789").hexdigest()
+    assert pair.second.hexdigest() == "cbf43926"
+
+
+def test_side_hasher_over_two_alternating_buffers() -> None:
+    data = os.urandom(5 * 65536 + 7)
+    buffers = (bytearray(65536), bytearray(65536))
+    main = hashlib.sha256()
+    with SideHasher(hashlib.sha1()) as side:  # type: ignore[arg-type]
+        for turn, offset in enumerate(range(0, len(data), 65536)):
+            piece = data[offset : offset + 65536]
+            buffer = buffers[turn % 2]
+            buffer[: len(piece)] = piece  # refilled as soon as the previous update returned
+            side.update(memoryview(buffer)[: len(piece)])
+            main.update(memoryview(buffer)[: len(piece)])
+        assert side.hexdigest() == hashlib.sha1(data).hexdigest()
+    assert main.hexdigest() == hashlib.sha256(data).hexdigest()
+    assert not [t for t in threading.enumerate() if t.name == "cryptshare-upload-side-hash"]
+
+
+def test_side_hasher_hands_its_error_to_the_caller_and_ends() -> None:
+    class Broken:
+        def update(self, data: bytes | memoryview, /) -> None:
+            raise ValueError("broken hasher")
+
+        def hexdigest(self) -> str:
+            return ""
+
+    with SideHasher(Broken()) as side:
+        side.update(b"a")
+        with pytest.raises(ValueError, match="broken hasher"):
+            side.update(b"b")  # the first block failed
+        with pytest.raises(ValueError, match="broken hasher"):
+            side.update(b"c")  # and stays failed, without blocking
+    with SideHasher(Broken()) as side:
+        side.update(b"a")
+        with pytest.raises(ValueError, match="broken hasher"):
+            side.hexdigest()
+    assert not [t for t in threading.enumerate() if t.name == "cryptshare-upload-side-hash"]
+
+
+async def test_pre_pass_gives_the_digest_and_the_crc_of_the_same_bytes(tmp_path: Path) -> None:
+    data = os.urandom(5 * (1 << 20) + 3)  # more than two pre-pass blocks
+    path = tmp_path / "f.bin"
+    path.write_bytes(data)
+    sha256 = resolve_algorithm("SHA-256")
+    crc = f"{zlib.crc32(data):08x}"
+    opened = FileSource(path).open()
+    try:
+        result = await opened.prehash(sha256)
+    finally:
+        opened.close()
+    assert (result.digest, result.fingerprint) == (hashlib.sha256(data).hexdigest(), crc)
+    mutable = await BytesSource(bytearray(data)).open().prehash(sha256)
+    assert (mutable.digest, mutable.fingerprint) == (result.digest, crc)
+    immutable = await BytesSource(data).open().prehash(sha256)  # cannot change: no re-check
+    assert (immutable.digest, immutable.fingerprint) == (result.digest, None)
 
 
 async def test_progress_is_throttled_and_awaits_coroutines() -> None:
