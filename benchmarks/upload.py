@@ -151,12 +151,12 @@ async def sink_put(url: str, path: Path, mode: str, digest: str) -> float:
     from yarl import URL
 
     from cryptshare_async._protocol import put_content_request
-    from cryptshare_async._transport import Transport, TransportSettings
+    from cryptshare_async._transport import AiohttpTransport, TransportSettings
     from cryptshare_async._upload._body import UploadBody
     from cryptshare_async._upload._hashing import resolve_algorithm
     from cryptshare_async._upload._sources import FileSource
 
-    transport = Transport(URL(url), settings=TransportSettings())
+    transport = AiohttpTransport(URL(url), settings=TransportSettings())
     opened = FileSource(path).open()
     algorithm = None if mode == "off" else resolve_algorithm("SHA-256")
     try:

@@ -30,12 +30,14 @@ from ._errors import (
     DownloadIntegrityError,
     DownloadTargetExistsError,
     InvalidInputError,
+    MalformedResponseError,
     NotFoundError,
     NotLicensedError,
     PolicyRejectedError,
     RateLimitedError,
     RequestTimeoutError,
     ResponseParseError,
+    ResponseTooLargeError,
     RuleViolationError,
     ServerError,
     SizeMismatchError,
@@ -84,6 +86,7 @@ from ._models import (
     VerificationToken,
 )
 from ._paging import Page, Pager
+from ._protocol import ApiRequest, ApiResponse
 from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
@@ -91,6 +94,7 @@ from ._session import TransferSession
 from ._tokens import FileTokenStore, MemoryTokenStore, StoredToken, TokenKey, TokenStore
 from ._transfer import Transfer
 from ._transport import Timeouts
+from ._transport_api import StreamBody, StreamedResponse, Transport
 from ._unset import UNSET, Unset
 from ._upload import (
     BytesSource,
@@ -111,6 +115,8 @@ __all__ = [
     "DEFAULT_MINIMUM_MINOR_VERSION",
     "UNSET",
     "ApiError",
+    "ApiRequest",
+    "ApiResponse",
     "ApiVersion",
     "ApiVersionUnsupportedError",
     "BadRequestError",
@@ -134,6 +140,7 @@ __all__ = [
     "FileStatus",
     "FileTokenStore",
     "InvalidInputError",
+    "MalformedResponseError",
     "MemoryTokenStore",
     "NotFoundError",
     "NotLicensedError",
@@ -156,6 +163,7 @@ __all__ = [
     "Recipients",
     "RequestTimeoutError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RetrievalMethod",
     "RetryPolicy",
     "RuleViolationError",
@@ -174,7 +182,9 @@ __all__ = [
     "SourceNotReplayableError",
     "StatusDetails",
     "StoredToken",
+    "StreamBody",
     "StreamSource",
+    "StreamedResponse",
     "Timeouts",
     "TokenKey",
     "TokenStore",
@@ -190,6 +200,7 @@ __all__ = [
     "TransferState",
     "TransferStatus",
     "TransferSummary",
+    "Transport",
     "TransportError",
     "Unset",
     "UnsupportedSecurityModeError",

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import TracebackType
 from typing import Self
@@ -29,12 +31,14 @@ from ._models import (
     PasswordValidation,
     ServerStatus,
 )
+from ._pipeline import Pipeline
 from ._protocol import ApiRequest, ApiResponse, TokenUse
 from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
 from ._tokens import MemoryTokenStore, TokenKey, TokenStore
-from ._transport import StreamBody, Timeouts, Transport, TransportSettings
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Timeouts, TransportSettings
+from ._transport_api import StreamBody, StreamedResponse, Transport
 from ._validation import validate_client_id, validate_email, validate_header_value
 from ._verification import Fetch, TokenManager
 
@@ -56,8 +60,22 @@ def _is_loopback(host: str | None) -> bool:
 
 
 def _check_base_url(base_url: str | URL, allow_insecure_http: bool) -> URL:
-    url = URL(base_url) if isinstance(base_url, str) else base_url
-    if url.scheme not in {"http", "https"} or not url.host:
+    if not isinstance(base_url, str | URL):
+        raise ConfigurationError(f"base_url must be a str or yarl.URL, got {type(base_url)!r}")
+    try:
+        url = URL(base_url) if isinstance(base_url, str) else base_url
+        host = url.host
+    except ValueError:
+        raise ConfigurationError(
+            "base_url is not a valid URL; give one such as https://share.example.com"
+        ) from None
+    if url.user is not None or url.password is not None:
+        # Never echo the URL: it carries a password.
+        raise ConfigurationError(
+            "base_url must not carry credentials (user:password@host): the API authenticates"
+            " with the client id and verification tokens; remove them from the URL"
+        )
+    if url.scheme not in {"http", "https"} or not host:
         raise ConfigurationError(
             f"base_url must be an absolute http(s) URL such as https://share.example.com,"
             f" got {str(base_url)!r}"
@@ -75,6 +93,29 @@ def _check_base_url(base_url: str | URL, allow_insecure_http: bool) -> URL:
     return url.with_path(path or "/")
 
 
+def _check_ssl_context(context: object, allow_insecure_tls: bool) -> ssl.SSLContext | None:
+    if context is None:
+        return None
+    if not isinstance(context, ssl.SSLContext):
+        raise ConfigurationError(f"ssl_context must be an ssl.SSLContext, got {type(context)!r}")
+    if (context.verify_mode == ssl.CERT_NONE or not context.check_hostname) and (
+        not allow_insecure_tls
+    ):
+        raise ConfigurationError(
+            "ssl_context does not verify the server (verify_mode CERT_NONE or check_hostname"
+            " off): tokens and files could go to an impostor. Load your CA with"
+            " context.load_verify_locations(...) instead, or pass allow_insecure_tls=True"
+            " if you really mean it"
+        )
+    return context
+
+
+def _check_flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 class CryptshareClient:
     """An asyncio client for one Cryptshare server.
 
@@ -90,8 +131,16 @@ class CryptshareClient:
         retry: which failures are retried and how long to back off.
         max_connections, max_connections_per_host: the connection pool's limits.
         session: an ``aiohttp.ClientSession`` to use; it is never closed by the client.
-        ssl_context: for private CAs or client certificates; verification stays on.
+        ssl_context: for private CAs or client certificates; a context that does not
+            verify the server is refused unless ``allow_insecure_tls`` is given.
         allow_insecure_http: permit ``http://`` to hosts other than loopback.
+        allow_insecure_tls: accept an ``ssl_context`` that skips certificate or host
+            name verification (test servers only).
+        max_response_bytes: the largest API answer read into memory, after
+            decompression (default 4 MiB; downloads are streamed and not bounded by it).
+        transport: a :class:`Transport` to carry the requests instead of the built-in
+            aiohttp one (it is never closed by the client); see
+            :class:`cryptshare_async.testing.MockTransport` for tests.
         token_store: where tokens live (default: in memory).
         token_refresh_margin: a token expiring sooner than this is treated as expired.
 
@@ -114,12 +163,21 @@ class CryptshareClient:
         session: aiohttp.ClientSession | None = None,
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
+        allow_insecure_tls: bool = False,
         token_store: TokenStore | None = None,
         token_refresh_margin: timedelta = timedelta(seconds=60),
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        transport: Transport | None = None,
     ) -> None:
-        self._base_url = _check_base_url(base_url, allow_insecure_http)
+        self._base_url = _check_base_url(
+            base_url, _check_flag(allow_insecure_http, "allow_insecure_http")
+        )
         self._client_id = validate_client_id(client_id) if client_id is not None else None
-        if not isinstance(minimum_minor_version, int) or minimum_minor_version < 0:
+        if (
+            not isinstance(minimum_minor_version, int)
+            or isinstance(minimum_minor_version, bool)
+            or minimum_minor_version < 0
+        ):
             raise ConfigurationError(
                 f"minimum_minor_version must be an int >= 0, got {minimum_minor_version!r}"
             )
@@ -131,19 +189,46 @@ class CryptshareClient:
             )
         except InvalidInputError as exc:
             raise ConfigurationError(str(exc)) from None
-        if session is not None and ssl_context is not None:
+        context = _check_ssl_context(
+            ssl_context, _check_flag(allow_insecure_tls, "allow_insecure_tls")
+        )
+        if session is not None and context is not None:
             raise ConfigurationError(
                 "ssl_context applies to sessions the client makes; configure your own"
                 " session's connector instead"
             )
+        if transport is not None and (session is not None or context is not None):
+            raise ConfigurationError(
+                "session and ssl_context configure the built-in transport; with transport="
+                " configure your transport instead"
+            )
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise ConfigurationError(f"timeouts must be a Timeouts, got {type(timeouts)!r}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry)!r}")
+        if transport is not None and not isinstance(transport, Transport):
+            raise ConfigurationError(
+                "transport must have async send(), stream() and async aclose() (see the"
+                f" Transport protocol), got {type(transport)!r}"
+            )
         settings = TransportSettings(
             timeouts=timeouts or Timeouts(),
-            retry=retry or RetryPolicy(),
             max_connections=max_connections,
             max_connections_per_host=max_connections_per_host,
-            ssl_context=ssl_context,
+            ssl_context=context,
+            max_response_bytes=max_response_bytes,
         )
-        self._transport = Transport(self._base_url, settings=settings, session=session)
+        self._owns_transport = transport is None
+        self._transport: Transport = (
+            transport
+            if transport is not None
+            else AiohttpTransport(self._base_url, settings=settings, session=session)
+        )
+        self._pipeline = Pipeline(
+            self._transport,
+            retry=retry or RetryPolicy(),
+            max_response_bytes=settings.max_response_bytes,
+        )
         self._tokens = TokenManager(
             token_store if token_store is not None else MemoryTokenStore(),
             refresh_margin=token_refresh_margin,
@@ -164,8 +249,13 @@ class CryptshareClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool if the client made it. Safe to call twice."""
-        await self._transport.aclose()
+        """Close the connection pool if the client made it. Safe to call twice.
+
+        A ``transport`` or ``session`` passed in is left open for its owner to close.
+        """
+        self._pipeline.closed = True
+        if self._owns_transport:
+            await self._transport.aclose()
 
     @property
     def base_url(self) -> URL:
@@ -173,11 +263,16 @@ class CryptshareClient:
 
     @property
     def closed(self) -> bool:
-        return self._transport.closed
+        return self._pipeline.closed
 
     @property
     def transport(self) -> Transport:
+        """The transport carrying the requests (an ``AiohttpTransport`` unless given)."""
         return self._transport
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._pipeline.retry
 
     @property
     def tokens(self) -> TokenManager:
@@ -264,10 +359,30 @@ class CryptshareClient:
         token: str | None = None,
         body: StreamBody | None = None,
     ) -> ApiResponse:
-        """Send one request with the client's headers (low level; no token handling)."""
-        return await self._transport.send(
-            request, self.headers_for(request, token=token), body=body
-        )
+        """Send one request with the client's headers (low level; no token handling).
+
+        Idempotent requests are retried per the client's :class:`RetryPolicy`.
+        """
+        return await self._pipeline.send(request, self.headers_for(request, token=token), body=body)
+
+    @asynccontextmanager
+    async def stream(
+        self, request: ApiRequest, *, token: str | None = None
+    ) -> AsyncIterator[StreamedResponse]:
+        """Open ``request``'s answer for reading piece by piece (downloads; low level).
+
+        Opening is retried like :meth:`send`; a non-2xx status raises its typed error.
+
+        Example::
+
+            async with client.stream(request) as response:
+                async for chunk in response.iter_chunks():
+                    sink.write(chunk)
+        """
+        async with self._pipeline.stream(
+            request, self.headers_for(request, token=token)
+        ) as response:
+            yield response
 
     async def send_as(
         self,

@@ -6,8 +6,10 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     ├── ConfigurationError (also ValueError)   bad client settings, caught before any request
     ├── InvalidInputError (also ValueError)    bad arguments (address, header value, page size...)
     ├── TransportError                         the request did not get an HTTP answer
-    │   └── RequestTimeoutError                connect or read timeout
+    │   ├── RequestTimeoutError                connect or read timeout
+    │   └── MalformedResponseError             not valid HTTP (also ResponseParseError)
     ├── ResponseParseError                     an answer that does not match the API's shape
+    │   └── ResponseTooLargeError              a body above max_response_bytes
     ├── ApiError                               the server answered with an error status
     │   ├── BadRequestError                    1002, 1004, 1005 (400)
     │   ├── NotFoundError                      2003, 1006 (404)
@@ -66,12 +68,14 @@ __all__ = [
     "DownloadIntegrityError",
     "DownloadTargetExistsError",
     "InvalidInputError",
+    "MalformedResponseError",
     "NotFoundError",
     "NotLicensedError",
     "PolicyRejectedError",
     "RateLimitedError",
     "RequestTimeoutError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RuleViolationError",
     "ServerError",
     "SizeMismatchError",
@@ -118,10 +122,11 @@ class InvalidInputError(CryptshareError, ValueError):
 
 
 class TransportError(CryptshareError):
-    """The request got no HTTP answer (connection refused, reset, TLS failure...).
+    """The request got no usable HTTP answer (connection refused, reset, TLS failure...).
 
-    ``method`` and ``path`` name the request; the original aiohttp error is chained
-    as ``__cause__``.
+    ``method`` and ``path`` name the request. The underlying error is described in the
+    message (its type and a scrubbed text) but never chained: aiohttp's errors carry the
+    request's headers, which hold the client id and the verification token.
     """
 
     def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
@@ -136,6 +141,23 @@ class RequestTimeoutError(TransportError, TimeoutError):
 
 class ResponseParseError(CryptshareError):
     """The server's answer does not have the shape the API documents."""
+
+
+class MalformedResponseError(TransportError, ResponseParseError):
+    """The answer is not valid HTTP: a bad status line, an oversized or broken header,
+    broken chunked framing or compression. Never retried: the peer is not a sane server
+    (often a misconfigured proxy)."""
+
+
+class ResponseTooLargeError(ResponseParseError):
+    """An answer's body (after decompression) exceeds ``max_response_bytes``.
+
+    ``limit`` is the configured maximum, in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 class ApiError(CryptshareError):

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Mapping
 from enum import Enum
+from itertools import accumulate
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit
 
@@ -58,6 +59,8 @@ MAJOR_API_VERSION: Final = 1
 REVOCATION_MINOR_VERSION: Final = 10
 POLLING_MINOR_VERSION: Final = 12
 MAX_PAGE_SIZE: Final = 100
+MAX_JSON_DEPTH: Final = 100
+"""The deepest nesting of arrays/objects accepted in an answer (API documents use < 10)."""
 _API_PREFIX: Final = "/api"
 
 
@@ -479,9 +482,43 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _excerpt(body: bytes, limit: int = 200) -> str:
-    text = body.decode("utf-8", "replace")
+    # Only the start matters: never decode or scan a multi-MiB body for 200 characters.
+    text = body[: limit * 8].decode("utf-8", "replace")
     text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _TooDeepError(ValueError):
+    pass
+
+
+# A JSON string, possibly unterminated (then it runs to the end: linear, no backtracking).
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"?', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays/objects in ``body``, brackets inside strings ignored.
+
+    A cheap pre-scan (no recursion), so ``json.loads`` never sees a document deep enough
+    to exhaust the interpreter's stack.
+
+    >>> json_depth(b'{"a": [1, {"b": "]]"}]}')
+    3
+    """
+    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    opening = brackets.count(b"[") + brackets.count(b"{")
+    if opening <= 1:
+        return opening
+    return max(0, *accumulate(map(_DEPTH_STEP.__getitem__, brackets)))
+
+
+def _loads(body: bytes) -> Any:
+    """``json.loads`` that refuses a document nested deeper than :data:`MAX_JSON_DEPTH`."""
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
+        raise _TooDeepError("JSON nested too deep")
+    return json.loads(body)
 
 
 def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
@@ -493,7 +530,7 @@ def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
     code: int | None = None
     message = ""
     try:
-        document = json.loads(response.body) if response.body else None
+        document = _loads(response.body) if response.body else None
     except ValueError:
         document = None
     if isinstance(document, dict) and isinstance(document.get("errorCode"), int):
@@ -537,7 +574,12 @@ def json_data(request: ApiRequest, response: ApiResponse) -> Any:
     """
     raise_for_status(request, response)
     try:
-        document = json.loads(response.body)
+        document = _loads(response.body)
+    except _TooDeepError:
+        raise ResponseParseError(
+            f"{request.method} {request.url_path} answered HTTP {response.status} with JSON"
+            f" nested deeper than {MAX_JSON_DEPTH} levels; refusing to parse it"
+        ) from None
     except ValueError as exc:
         raise ResponseParseError(
             f"{request.method} {request.url_path} answered HTTP {response.status} with a body"

@@ -50,7 +50,7 @@ from ._upload._progress import ProgressCallback, ProgressReporter
 from ._validation import path_segment
 
 if TYPE_CHECKING:
-    from ._client import CryptshareClient
+    from ._requester import Requester
 
 __all__ = [
     "RecipientTransfer",
@@ -236,9 +236,7 @@ class RecipientTransfer:
     method is awaited. The password is kept out of ``repr``.
     """
 
-    def __init__(
-        self, client: CryptshareClient, transfer_id: str, *, password: str | None = None
-    ) -> None:
+    def __init__(self, client: Requester, transfer_id: str, *, password: str | None = None) -> None:
         path_segment(transfer_id, what="recipient transfer id")
         if password is not None and not isinstance(password, str):
             raise InvalidInputError("password must be a str or None")
@@ -385,16 +383,15 @@ class RecipientTransfer:
         request = protocol.recipient_download_request(
             self._transfer_id, entry.id, password=self._password
         )
-        headers = self._client.headers_for(request, token=None)
         temporary = target.parent / f".cryptshare-{secrets.token_hex(6)}.part"
         sink = _FileSink(temporary, algorithm)
         try:
-            async with self._client.transport.stream(request, headers) as response:
+            async with self._client.stream(request) as response:
                 pending: list[bytes] = []
                 pending_size = received = 0
                 if progress is not None:
                     await progress.report(offset)
-                async for chunk in response.content.iter_chunked(WRITE_CHUNK):
+                async for chunk in response.iter_chunks(WRITE_CHUNK):
                     pending.append(chunk)
                     pending_size += len(chunk)
                     received += len(chunk)

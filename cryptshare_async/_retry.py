@@ -9,12 +9,60 @@ Example::
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
+from typing import Any, Final
 
-from attrs import define, field, validators
+from attrs import Attribute, define, field
+
+from ._errors import ConfigurationError
 
 __all__ = ["RetryPolicy"]
+
+MAX_ATTEMPTS: Final = 100
+
+
+def _attempts(_: object, attribute: Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ATTEMPTS:
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be an int from 1 (no retry) to {MAX_ATTEMPTS},"
+            f" got {value!r}"
+        )
+
+
+def _seconds(_: object, attribute: Attribute[Any], value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be a finite number of seconds >= 0, got {value!r}"
+        )
+
+
+def _flag(_: object, attribute: Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise ConfigurationError(
+            f"RetryPolicy.{attribute.name} must be True or False, got {value!r}"
+        )
+
+
+def _statuses(value: object) -> frozenset[int]:
+    if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
+        raise ConfigurationError(
+            f"RetryPolicy.retry_statuses must be a set of HTTP statuses, got {value!r}"
+        )
+    statuses = frozenset(value)
+    for status in statuses:
+        if isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599:
+            raise ConfigurationError(
+                "RetryPolicy.retry_statuses must hold HTTP error statuses (ints from 400 to"
+                f" 599), got {status!r}"
+            )
+    return statuses
 
 
 @define(frozen=True, slots=True)
@@ -30,11 +78,11 @@ class RetryPolicy:
     and repeating a slow request rarely makes it faster.
     """
 
-    max_attempts: int = field(default=3, validator=[validators.instance_of(int), validators.ge(1)])
-    backoff_base: float = field(default=0.25, validator=validators.ge(0))
-    backoff_max: float = field(default=8.0, validator=validators.ge(0))
-    retry_statuses: frozenset[int] = field(default=frozenset({502, 503, 504}), converter=frozenset)
-    retry_on_connection_errors: bool = True
+    max_attempts: int = field(default=3, validator=_attempts)
+    backoff_base: float = field(default=0.25, validator=_seconds)
+    backoff_max: float = field(default=8.0, validator=_seconds)
+    retry_statuses: frozenset[int] = field(default=frozenset({502, 503, 504}), converter=_statuses)
+    retry_on_connection_errors: bool = field(default=True, validator=_flag)
 
     @classmethod
     def disabled(cls) -> RetryPolicy:

@@ -39,8 +39,8 @@ from ._transfer import Transfer
 from ._validation import validate_email, validate_header_value, validate_recipients
 
 if TYPE_CHECKING:
-    from ._client import CryptshareClient
-    from ._transport import StreamBody
+    from ._requester import Requester
+    from ._transport_api import StreamBody
 
 __all__ = ["Sender"]
 
@@ -51,7 +51,7 @@ class Sender:
     """One sender address on one client. Cheap to create; holds no state of its own
     besides the address (tokens live in the client's token store)."""
 
-    def __init__(self, client: CryptshareClient, email: str, *, auto_verify: bool) -> None:
+    def __init__(self, client: Requester, email: str, *, auto_verify: bool) -> None:
         self._client = client
         self._email = email
         self._auto_verify = auto_verify
@@ -64,7 +64,7 @@ class Sender:
         return self._email
 
     @property
-    def client(self) -> CryptshareClient:
+    def client(self) -> Requester:
         return self._client
 
     # ------------------------------------------------------------ verification

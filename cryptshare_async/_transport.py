@@ -1,31 +1,72 @@
-"""The one place that talks HTTP: aiohttp session ownership, timeouts, pool, retries.
+"""The default transport: aiohttp session ownership, timeouts, pool, bounded reads.
+
+It does one attempt per call; retries, and the mapping of a foreign transport's
+failures, live in :mod:`cryptshare_async._pipeline`. Every aiohttp, parser and OS
+failure leaves this module as a library error that holds no secret and chains nothing.
 
 Example::
 
-    transport = Transport(URL("https://share.example.com"), settings=TransportSettings())
+    transport = AiohttpTransport(URL("https://share.example.com"), settings=TransportSettings())
     response = await transport.send(request, headers)
     await transport.aclose()
 """
 
 from __future__ import annotations
 
-import asyncio
+import http.client
+import math
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager, suppress
-from typing import Protocol
+from typing import Any, Final
 
 import aiohttp
-from attrs import Attribute, define, field, validators
+from aiohttp import http_exceptions
+from attrs import Attribute, define, field
 from yarl import URL
 
-from ._errors import CryptshareError, RequestTimeoutError, TransportError
-from ._protocol import ApiRequest, ApiResponse, error_for_response
-from ._retry import RetryPolicy
+from ._errors import (
+    ConfigurationError,
+    CryptshareError,
+    MalformedResponseError,
+    RequestTimeoutError,
+    ResponseTooLargeError,
+    TransportError,
+)
+from ._protocol import ApiRequest, ApiResponse
+from ._scrub import describe, secrets_in
+from ._transport_api import StreamBody, StreamedResponse
 from ._transport_body import StreamBodyPayload
 from ._version import __version__
 
-__all__ = ["StreamBody", "Timeouts", "Transport", "TransportSettings"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "AiohttpTransport",
+    "StreamBody",
+    "Timeouts",
+    "TransportSettings",
+    "map_error",
+]
+
+DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024
+"""The largest API answer read into memory (after decompression); downloads are streamed."""
+
+_READ_CHUNK: Final = 64 * 1024
+
+
+def _timeout(_: object, attribute: Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigurationError(
+            f"the {attribute.name} timeout must be a finite number of seconds > 0, or None"
+            f" for no limit; got {value!r}"
+        )
 
 
 @define(frozen=True, slots=True)
@@ -33,21 +74,16 @@ class Timeouts:
     """Connect and read timeouts, in seconds; there is deliberately no total timeout.
 
     ``read`` bounds the wait for the *next* bytes of an answer, so a multi-GiB upload
-    that keeps moving never times out, while a stalled one does.
+    that keeps moving never times out, while a stalled one does. ``None`` means no
+    limit; anything else must be a finite number > 0.
 
     Example::
 
         Timeouts(connect=5, read=120)
     """
 
-    connect: float | None = field(default=10.0)
-    read: float | None = field(default=60.0)
-
-    @connect.validator
-    @read.validator
-    def _positive(self, attribute: Attribute[float | None], value: float | None) -> None:
-        if value is not None and not value > 0:
-            raise ValueError(f"{attribute.name} timeout must be > 0 seconds or None, got {value!r}")
+    connect: float | None = field(default=10.0, validator=_timeout)
+    read: float | None = field(default=60.0, validator=_timeout)
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
         return aiohttp.ClientTimeout(
@@ -55,41 +91,65 @@ class Timeouts:
         )
 
 
+def _count(minimum: int) -> Callable[[object, Attribute[int], int], None]:
+    def check(_: object, attribute: Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigurationError(f"{attribute.name} must be an int >= {minimum}, got {value!r}")
+
+    return check
+
+
 @define(frozen=True, slots=True)
 class TransportSettings:
-    """Everything the transport needs besides the base URL."""
+    """Everything the aiohttp transport needs besides the base URL."""
 
     timeouts: Timeouts = field(factory=Timeouts)
-    retry: RetryPolicy = field(factory=RetryPolicy)
-    max_connections: int = field(default=100, validator=validators.ge(1))
-    max_connections_per_host: int = field(default=100, validator=validators.ge(0))
+    max_connections: int = field(default=100, validator=_count(1))
+    max_connections_per_host: int = field(default=100, validator=_count(0))
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
     user_agent: str = f"cryptshare-async/{__version__}"
+    max_response_bytes: int = field(
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        validator=_count(1024),
+    )
 
 
-class StreamBody(Protocol):
-    """A request body streamed from its source.
-
-    ``open()`` must give a *fresh* iterator over the whole content each time it is
-    called (a retry calls it again), or raise
-    :class:`~cryptshare_async.SourceNotReplayableError` if it cannot.
-    """
-
-    @property
-    def size(self) -> int: ...
-
-    def open(self) -> AsyncIterator[bytes]: ...
-
-
-_CONNECTION_ERRORS = (
-    aiohttp.ClientConnectionError,
-    aiohttp.ClientPayloadError,
-    ConnectionError,
+# What a malformed answer raises: aiohttp wraps parser errors in ClientResponseError; the
+# parsers themselves raise HttpProcessingError (LineTooLong, BadStatusLine...), ValueError
+# or UnicodeError, and http.client-style code raises HTTPException.
+_MALFORMED: Final = (
+    aiohttp.ClientResponseError,
+    http_exceptions.HttpProcessingError,
+    http.client.HTTPException,
+    ValueError,
 )
 
 
-class Transport:
-    """Sends :class:`ApiRequest` values and returns :class:`ApiResponse` values.
+def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> TransportError:
+    """The library error for a failure of the HTTP exchange itself.
+
+    The result chains nothing (aiohttp's errors hold the request headers) and its text
+    names the exception's type and a scrubbed excerpt of its message.
+    """
+    what = f"{request.method} {request.url_path}"
+    detail = describe(exc, secrets)
+    cls: type[TransportError]
+    if isinstance(exc, TimeoutError):
+        cls, text = RequestTimeoutError, f"{what} timed out ({detail})"
+    elif isinstance(exc, aiohttp.ClientPayloadError):
+        # The body was cut short or its framing/compression broke mid-way: usually a
+        # dropped connection, so it is a plain (retryable) transport failure.
+        cls, text = TransportError, f"{what} failed while reading the answer: {detail}"
+    elif isinstance(exc, _MALFORMED):
+        cls = MalformedResponseError
+        text = f"{what}: the server's answer is not valid HTTP ({detail}); is a proxy in the way?"
+    else:
+        cls, text = TransportError, f"{what} failed: {detail}"
+    return cls(text, method=request.method, path=request.url_path)
+
+
+class AiohttpTransport:
+    """Sends :class:`ApiRequest` values over aiohttp; one attempt per call.
 
     A caller's ``aiohttp.ClientSession`` is used as given and never closed; a session
     the transport makes itself is created lazily inside the running event loop (never
@@ -108,6 +168,9 @@ class Transport:
         self._session = session
         self._owns_session = session is None
         self._closed = False
+
+    def __repr__(self) -> str:
+        return f"AiohttpTransport({str(self._base_url)!r})"
 
     @property
     def closed(self) -> bool:
@@ -158,52 +221,24 @@ class Transport:
         *,
         body: StreamBody | None = None,
     ) -> ApiResponse:
-        """Send ``request`` (retrying per the policy) and read the whole answer.
+        """Send ``request`` once and read the whole answer, whatever its status.
 
-        Error statuses are returned, not raised, except that a retryable status that is
-        still failing after the last attempt is returned as it came.
+        The body is read up to ``max_response_bytes`` (after decompression): a success
+        above it raises :class:`ResponseTooLargeError`; an error answer is cut there.
         """
-        policy = self._settings.retry
-        retryable = request.idempotent
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._send_once(request, headers, body)
-            except TransportError as exc:
-                if (
-                    retryable
-                    and policy.retry_on_connection_errors
-                    and attempt < policy.max_attempts
-                    and not isinstance(exc.__cause__, asyncio.TimeoutError)
-                ):
-                    await asyncio.sleep(policy.delay(attempt))
-                    continue
-                raise
-            if (
-                retryable
-                and policy.should_retry_status(response.status)
-                and attempt < policy.max_attempts
-            ):
-                error = error_for_response(request, response)
-                await asyncio.sleep(policy.delay(attempt, retry_after=error.retry_after))
-                continue
-            return response
-
-    async def _send_once(
-        self, request: ApiRequest, headers: Mapping[str, str], body: StreamBody | None
-    ) -> ApiResponse:
         session = await self._get_session()
         url = self.url_for(request)
         send_headers = dict(headers)
         data: StreamBodyPayload | None = None
         iterator: AsyncIterator[bytes] | None = None
-        if body is not None:
-            iterator = body.open()
-            data = StreamBodyPayload(iterator, size=body.size)
-            send_headers["Content-Type"] = "application/octet-stream"
-            send_headers["Content-Length"] = str(body.size)
+        failure: CryptshareError | None = None
+        response: ApiResponse | None = None
         try:
+            if body is not None:
+                iterator = body.open()
+                data = StreamBodyPayload(iterator, size=body.size)
+                send_headers["Content-Type"] = "application/octet-stream"
+                send_headers["Content-Length"] = str(body.size)
             async with session.request(
                 request.method,
                 url,
@@ -212,62 +247,92 @@ class Transport:
                 data=data,
                 allow_redirects=False,
             ) as resp:
-                content = await resp.read()
+                content = await self._read_body(resp, request)
                 response = ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
-        except TimeoutError as exc:
-            if data is None or data.body_error is None:
-                raise RequestTimeoutError(
-                    f"{request.method} {request.url_path} timed out",
-                    method=request.method,
-                    path=request.url_path,
-                ) from exc
-        except _CONNECTION_ERRORS as exc:
+        except CryptshareError:
+            raise
+        except Exception as exc:
             # aiohttp reports a failure of the body itself (an integrity check, a progress
-            # callback) as a connection error: that one is raised unchanged below, and
-            # never retried.
+            # callback) as a connection error: that one is raised unchanged below.
             if data is None or data.body_error is None:
-                raise TransportError(
-                    f"{request.method} {request.url_path} failed: {type(exc).__name__}: {exc}",
-                    method=request.method,
-                    path=request.url_path,
-                ) from exc
+                failure = map_error(exc, request, secrets_in(send_headers))
         finally:
             if iterator is not None:
                 aclose = getattr(iterator, "aclose", None)
                 if aclose is not None:
                     with suppress(Exception):
                         await aclose()
+        # Raised outside the except blocks: the body's error keeps its own context, and a
+        # mapped error gets none (the aiohttp error it replaces holds the headers).
         if data is not None and data.body_error is not None:
-            # Raised outside the except blocks, so the body's exception keeps its context.
             raise data.body_error
+        if failure is not None:
+            raise failure
+        assert response is not None
         return response
+
+    async def _read_body(self, resp: aiohttp.ClientResponse, request: ApiRequest) -> bytes:
+        limit = self._settings.max_response_bytes
+        success = 200 <= resp.status < 300
+        if success and resp.content_length is not None and resp.content_length > limit:
+            resp.close()
+            raise _too_large(request, resp.status, limit)
+        parts: list[bytes] = []
+        total = 0
+        while chunk := await resp.content.read(_READ_CHUNK):
+            total += len(chunk)
+            if total > limit:
+                resp.close()
+                if success:
+                    raise _too_large(request, resp.status, limit)
+                # An error answer still maps to its typed error: keep what fits.
+                parts.append(chunk[: len(chunk) - (total - limit)])
+                break
+            parts.append(chunk)
+        return b"".join(parts)
 
     @asynccontextmanager
     async def stream(
         self, request: ApiRequest, headers: Mapping[str, str]
-    ) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Open a response for streaming (downloads). Error statuses raise typed errors."""
+    ) -> AsyncIterator[StreamedResponse]:
+        """Open the answer to ``request`` for reading piece by piece, whatever its status."""
         session = await self._get_session()
+        secrets = secrets_in(headers)
+        failure: CryptshareError | None = None
+        resp: aiohttp.ClientResponse | None = None
         try:
-            async with session.request(
+            resp = await session.request(
                 request.method, self.url_for(request), headers=dict(headers), allow_redirects=False
-            ) as resp:
-                if resp.status >= 400:
-                    content = await resp.read()
-                    raise error_for_response(
-                        request,
-                        ApiResponse(status=resp.status, headers=dict(resp.headers), body=content),
-                    )
-                yield resp
-        except TimeoutError as exc:
-            raise RequestTimeoutError(
-                f"{request.method} {request.url_path} timed out",
-                method=request.method,
-                path=request.url_path,
-            ) from exc
-        except _CONNECTION_ERRORS as exc:
-            raise TransportError(
-                f"{request.method} {request.url_path} failed: {type(exc).__name__}: {exc}",
-                method=request.method,
-                path=request.url_path,
-            ) from exc
+            )
+        except CryptshareError:
+            raise
+        except Exception as exc:
+            failure = map_error(exc, request, secrets)
+        if failure is not None:
+            raise failure
+        assert resp is not None
+        content = resp.content
+
+        async def read(size: int) -> bytes:
+            mapped: CryptshareError | None = None
+            try:
+                return await content.read(size)
+            except CryptshareError:
+                raise
+            except Exception as exc:
+                mapped = map_error(exc, request, secrets)
+            assert mapped is not None
+            raise mapped
+
+        # Only the transport's own reads are mapped: whatever the caller raises inside
+        # the block (a full disk, an integrity check) passes through unchanged.
+        async with resp:
+            yield StreamedResponse(resp.status, dict(resp.headers), read)
+
+
+def _too_large(request: ApiRequest, status: int, limit: int) -> ResponseTooLargeError:
+    return ResponseTooLargeError(
+        f"{request.method} {request.url_path} answered HTTP {status} with a body larger than"
+        f" max_response_bytes ({limit} bytes); raise the limit if the answer is legitimate",
+        limit=limit,
+    )

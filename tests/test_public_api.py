@@ -7,6 +7,8 @@ import cryptshare_async
 EXPECTED = sorted(
     [
         "ApiError",
+        "ApiRequest",
+        "ApiResponse",
         "ApiVersion",
         "ApiVersionUnsupportedError",
         "BadRequestError",
@@ -31,6 +33,7 @@ EXPECTED = sorted(
         "FileStatus",
         "FileTokenStore",
         "InvalidInputError",
+        "MalformedResponseError",
         "MemoryTokenStore",
         "NotFoundError",
         "NotLicensedError",
@@ -53,6 +56,10 @@ EXPECTED = sorted(
         "Recipients",
         "RequestTimeoutError",
         "ResponseParseError",
+        "ResponseTooLargeError",
+        "StreamBody",
+        "StreamedResponse",
+        "Transport",
         "RetrievalMethod",
         "RetryPolicy",
         "RuleViolationError",
