@@ -124,6 +124,12 @@ _MALFORMED: Final = (
     ValueError,
 )
 
+# A body whose chunked framing or compression is broken will be broken again.
+_BROKEN_ENCODING: Final = (
+    http_exceptions.TransferEncodingError,
+    http_exceptions.ContentEncodingError,
+)
+
 
 def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> TransportError:
     """The library error for a failure of the HTTP exchange itself.
@@ -136,11 +142,13 @@ def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> T
     cls: type[TransportError]
     if isinstance(exc, TimeoutError):
         cls, text = RequestTimeoutError, f"{what} timed out ({detail})"
-    elif isinstance(exc, aiohttp.ClientPayloadError):
-        # The body was cut short or its framing/compression broke mid-way: usually a
-        # dropped connection, so it is a plain (retryable) transport failure.
+    elif isinstance(exc, aiohttp.ClientPayloadError) and not isinstance(
+        exc.__cause__, _BROKEN_ENCODING
+    ):
+        # The body was cut short: usually a dropped connection, so a plain (retryable)
+        # transport failure.
         cls, text = TransportError, f"{what} failed while reading the answer: {detail}"
-    elif isinstance(exc, _MALFORMED):
+    elif isinstance(exc, (*_MALFORMED, aiohttp.ClientPayloadError)):
         cls = MalformedResponseError
         text = f"{what}: the server's answer is not valid HTTP ({detail}); is a proxy in the way?"
     else:

@@ -1,4 +1,5 @@
-"""A local Cryptshare server for tests: the emulator, fault injection, a pytest plugin.
+"""A local Cryptshare server for tests: the emulator, fault injection, a pytest plugin,
+and :class:`MockTransport` for unit tests without HTTP.
 
 Example::
 
@@ -14,6 +15,7 @@ from ._config import EICAR_SIGNATURE, EmulatorConfig
 from ._emulator import Emulator
 from ._faults import FaultRule, FiredFault
 from ._http import RecordedRequest
+from ._mock import MockCall, MockTransport, json_response
 from ._outbox import Outbox, OutboxMessage
 
 __all__ = [
@@ -22,7 +24,10 @@ __all__ = [
     "EmulatorConfig",
     "FaultRule",
     "FiredFault",
+    "MockCall",
+    "MockTransport",
     "Outbox",
     "OutboxMessage",
     "RecordedRequest",
+    "json_response",
 ]
