@@ -202,6 +202,19 @@ class CryptshareClient:
                 "session and ssl_context configure the built-in transport; with transport="
                 " configure your transport instead"
             )
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigurationError(
+                f"session must be an aiohttp.ClientSession, got {type(session)!r}"
+            )
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ConfigurationError(
+                "token_store must implement TokenStore (async get, set and delete), got"
+                f" {type(token_store)!r}"
+            )
+        if not isinstance(token_refresh_margin, timedelta) or token_refresh_margin < timedelta(0):
+            raise ConfigurationError(
+                f"token_refresh_margin must be a timedelta >= 0, got {token_refresh_margin!r}"
+            )
         if timeouts is not None and not isinstance(timeouts, Timeouts):
             raise ConfigurationError(f"timeouts must be a Timeouts, got {type(timeouts)!r}")
         if retry is not None and not isinstance(retry, RetryPolicy):

@@ -458,6 +458,10 @@ _BY_STATUS: Final[dict[int, type[ApiError]]] = {
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+# A broken token answer must not put the token into an error message.
+_SECRET_VALUE = re.compile(
+    r'("(?:[A-Za-z]*[Tt]oken|[A-Za-z]*[Pp]assword|clientId)"\s*:\s*")[^"]*("?)'
+)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -484,6 +488,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 def _excerpt(body: bytes, limit: int = 200) -> str:
     # Only the start matters: never decode or scan a multi-MiB body for 200 characters.
     text = body[: limit * 8].decode("utf-8", "replace")
+    text = _SECRET_VALUE.sub(r"\1***\2", text)
     text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -573,18 +578,25 @@ def json_data(request: ApiRequest, response: ApiResponse) -> Any:
     A body that is not an envelope (``/api/status`` answers without one) is returned whole.
     """
     raise_for_status(request, response)
+    failure: ResponseParseError | None = None
+    document: Any = None
     try:
         document = _loads(response.body)
     except _TooDeepError:
-        raise ResponseParseError(
+        failure = ResponseParseError(
             f"{request.method} {request.url_path} answered HTTP {response.status} with JSON"
             f" nested deeper than {MAX_JSON_DEPTH} levels; refusing to parse it"
-        ) from None
+        )
     except ValueError as exc:
-        raise ResponseParseError(
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        failure = ResponseParseError(
             f"{request.method} {request.url_path} answered HTTP {response.status} with a body"
-            f" that is not JSON: {_excerpt(response.body, 80)!r}"
-        ) from exc
+            f" that is not JSON ({reason}): {_excerpt(response.body, 80)!r}"
+        )
+    if failure is not None:
+        # Raised outside the handler, so neither chained nor as context: a JSONDecodeError
+        # keeps the whole body, which may hold a token.
+        raise failure
     if isinstance(document, dict) and "data" in document:
         return document["data"]
     return document

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import ssl
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -88,6 +89,10 @@ def test_good_retry_policies() -> None:
         {"timeouts": 5},
         {"retry": 3},
         {"ssl_context": "verify"},
+        {"session": "pool"},
+        {"token_store": {}},
+        {"token_refresh_margin": 60},
+        {"token_refresh_margin": timedelta(seconds=-1)},
     ],
 )
 def test_bad_client_settings(kwargs: dict[str, Any]) -> None:

@@ -79,3 +79,23 @@ def test_the_excerpt_of_a_huge_page_is_short() -> None:
     error = protocol.error_for_response(REQUEST, response(502, page))
     assert error.error_message.startswith("Bad gateway Bad gateway")
     assert len(error.error_message) <= 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": {"token": "TokenSecret0123456789", "validUntil": ',
+        b'{"data": {"verificationToken": "TokenSecret0123456789"',
+        b'{"data": {"password": "TokenSecret0123456789"}}}',
+        b'{"clientId" : "TokenSecret0123456789',
+    ],
+)
+def test_a_broken_answer_never_quotes_a_secret(body: bytes) -> None:
+    request = protocol.token_request("alice@example.com", None)
+    with pytest.raises(ResponseParseError, match="not JSON") as caught:
+        protocol.json_data(request, response(200, body))
+    error = caught.value
+    assert error.__cause__ is None and error.__context__ is None
+    for text in (str(error), repr(error), repr(error.args), repr(error.__dict__)):
+        assert "TokenSecret0123456789" not in text
+    assert "***" in str(error)
