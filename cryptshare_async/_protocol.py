@@ -84,7 +84,7 @@ class ApiRequest:
     method: str
     path: str
     query: tuple[tuple[str, str], ...] = ()
-    json: Any = None
+    json: Any = field(default=None, repr=False)  # may hold a password or a code
     token: TokenUse = TokenUse.NONE
     minimum_minor_version: int | None = None
     idempotent: bool = field()

@@ -208,3 +208,13 @@ async def test_transport_configuration_is_checked() -> None:
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ConfigurationError, match="transport"):
             client_with(MockTransport(lambda r, h: json_response({})), session=session)
+
+
+def test_request_reprs_hold_no_secrets() -> None:
+    for request in (
+        protocol.validate_password_request("pw-Secret-123"),
+        protocol.token_request("alice@example.com", "pw-Secret-123"),
+        protocol.recipient_info_request("X7hk2pQr9a", password="pw-Secret-123"),
+    ):
+        call = MockCall(request, {"X-CS-Password": "pw-Secret-123"}, b"pw-Secret-123")
+        assert "pw-Secret-123" not in repr(request) + repr(call)
