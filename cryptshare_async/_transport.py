@@ -282,7 +282,10 @@ class AiohttpTransport:
     async def _read_body(self, resp: aiohttp.ClientResponse, request: ApiRequest) -> bytes:
         limit = self._settings.max_response_bytes
         success = 200 <= resp.status < 300
-        if success and resp.content_length is not None and resp.content_length > limit:
+        # An announced length counts only when it is the decoded length (no compression).
+        announced = resp.content_length
+        encoded = resp.headers.get("Content-Encoding", "identity").lower() != "identity"
+        if success and not encoded and announced is not None and announced > limit:
             resp.close()
             raise _too_large(request, resp.status, limit)
         parts: list[bytes] = []

@@ -180,3 +180,17 @@ async def test_connection_refused_is_retried_then_typed() -> None:
     assert type(caught.value) is TransportError
     assert "ClientConnectorError" in str(caught.value) or "Connect" in str(caught.value)
     assert_no_secret(caught.value)
+
+
+async def test_the_limit_counts_decoded_bytes_not_wire_bytes() -> None:
+    prefix, suffix = b'{"data": {"password": "', b'"}}'
+    body = prefix + b"x" * (4096 - len(prefix) - len(suffix)) + suffix
+    stored = gzip.compress(body, compresslevel=0)  # no compression: the wire is larger
+    assert len(body) == 4096 < len(stored)
+    raw = answer(b"200 OK", stored, b"Content-Encoding: gzip")
+    async with RawServer(lambda n: raw) as server:
+        async with client_for(server.url, max_response_bytes=4096) as client:
+            assert len(await client.generate_password()) == 4096 - len(prefix) - len(suffix)
+        async with client_for(server.url, max_response_bytes=4095) as client:
+            with pytest.raises(ResponseTooLargeError):
+                await client.generate_password()
