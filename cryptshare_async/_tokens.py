@@ -64,6 +64,10 @@ class StoredToken:
         current = now or datetime.now(UTC)
         return self.valid_until - margin > current
 
+    def is_expired(self, *, now: datetime | None = None) -> bool:
+        """True once ``valid_until`` has passed (never when it is unknown)."""
+        return not self.is_usable(now=now, margin=timedelta(0))
+
 
 @runtime_checkable
 class TokenStore(Protocol):

@@ -65,6 +65,7 @@ EXPECTED = sorted(
         "ServerStatus",
         "SessionFile",
         "SessionState",
+        "SessionTokenRejectedError",
         "SizeMismatchError",
         "Source",
         "SourceChangedError",

@@ -143,13 +143,57 @@ async def test_cancelled_fetcher_does_not_cancel_other_waiters() -> None:
 async def test_expired_tokens_are_dropped_and_missing_without_fetch_explains() -> None:
     store = MemoryTokenStore()
     manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
-    soon = datetime.now(UTC) + timedelta(seconds=5)
-    await store.set(KEY, StoredToken(token="old", valid_until=soon))
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    await store.set(KEY, StoredToken(token="old", valid_until=past))
     assert await manager.cached(KEY) is None
     assert await store.get(KEY) is None
     with pytest.raises(VerificationError, match="verify_with_client_id") as caught:
         await manager.obtain(KEY, None)
     assert caught.value.error_code == 3002
+
+
+@pytest.mark.parametrize("seconds_left", [1, 5, 59, 3600])
+async def test_without_fetch_a_token_is_used_until_it_expires(seconds_left: int) -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
+    until = datetime.now(UTC) + timedelta(seconds=seconds_left)
+    await store.set(KEY, StoredToken(token="kept", valid_until=until))
+    assert (await manager.obtain(KEY, None)).token == "kept"
+    assert await manager.cached(KEY) is not None
+
+
+@pytest.mark.parametrize(("seconds_left", "expected"), [(5, "fresh"), (59, "fresh"), (61, "kept")])
+async def test_with_fetch_a_token_is_refreshed_within_the_margin(
+    seconds_left: int, expected: str
+) -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
+    until = datetime.now(UTC) + timedelta(seconds=seconds_left)
+    await store.set(KEY, StoredToken(token="kept", valid_until=until))
+
+    async def fetch() -> StoredToken:
+        return StoredToken(token="fresh", valid_until=datetime.now(UTC) + timedelta(hours=1))
+
+    assert (await manager.obtain(KEY, fetch)).token == expected
+    assert (await store.get(KEY)) is not None
+    assert (await store.get(KEY)).token == expected  # type: ignore[union-attr]
+
+
+async def test_a_failed_early_refresh_falls_back_to_the_still_valid_token() -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
+    until = datetime.now(UTC) + timedelta(seconds=30)
+    await store.set(KEY, StoredToken(token="kept", valid_until=until))
+
+    async def fetch() -> StoredToken:
+        raise VerificationError(
+            status=403, error_code=3002, error_message="no", method="POST", path="/x"
+        )
+
+    assert (await manager.obtain(KEY, fetch)).token == "kept"
+    await store.delete(KEY)
+    with pytest.raises(VerificationError):
+        await manager.obtain(KEY, fetch)
 
 
 async def test_forget_only_drops_the_named_token() -> None:
