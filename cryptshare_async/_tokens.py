@@ -80,13 +80,27 @@ class StoredToken:
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Storage for tokens. Implementations must be safe to call concurrently."""
+    """Storage for tokens. Implementations must be safe to call concurrently.
+
+    A store may also offer ``async def discard(key, token: str) -> None``: delete the
+    entry only if it still holds ``token``, atomically. The client then uses it to drop a
+    token the server refused without any risk of dropping a newer one saved meanwhile
+    (by another process sharing the store, say); without it, it reads, compares and
+    deletes.
+    """
 
     async def get(self, key: TokenKey) -> StoredToken | None: ...
 
     async def set(self, key: TokenKey, token: StoredToken) -> None: ...
 
     async def delete(self, key: TokenKey) -> None: ...
+
+
+@runtime_checkable
+class SupportsDiscard(Protocol):
+    """A :class:`TokenStore` that can delete an entry only if it holds a given token."""
+
+    async def discard(self, key: TokenKey, token: str) -> None: ...
 
 
 class MemoryTokenStore:
@@ -106,6 +120,12 @@ class MemoryTokenStore:
 
     async def delete(self, key: TokenKey) -> None:
         self._tokens.pop(key, None)
+
+    async def discard(self, key: TokenKey, token: str) -> None:
+        """Delete the entry only if it still holds ``token``."""
+        stored = self._tokens.get(key)
+        if stored is not None and stored.token == token:
+            del self._tokens[key]
 
 
 class FileTokenStore:
@@ -178,10 +198,32 @@ class FileTokenStore:
             await asyncio.to_thread(self._guarded, lambda: self._update(change))
 
     async def delete(self, key: TokenKey) -> None:
+        await self._remove(key, None)
+
+    async def discard(self, key: TokenKey, token: str) -> None:
+        """Delete the entry only if it still holds ``token`` (atomically, under the lock)."""
+        await self._remove(key, token)
+
+    async def _remove(self, key: TokenKey, token: str | None) -> None:
+        name = key.as_string()
+
+        def holds(document: Document) -> bool:
+            if name not in document:
+                return False
+            entry = document[name]
+            return token is None or (isinstance(entry, dict) and entry.get("token") == token)
+
         def change(document: Document) -> bool:
-            return document.pop(key.as_string(), None) is not None
+            if not holds(document):
+                return False
+            del document[name]
+            return True
 
         async with self._lock:
+            # Nothing to remove in the file as it is now: no lock, no write (nor a folder
+            # made for nothing); a writer adding the key after this read comes later.
+            if not holds(await asyncio.to_thread(self._guarded, self._read)):
+                return
             await asyncio.to_thread(self._guarded, lambda: self._update(change))
 
     # ------------------------------------------------------------ worker-thread side

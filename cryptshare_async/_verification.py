@@ -28,7 +28,7 @@ from attrs import define
 from . import _protocol as protocol
 from ._errors import CryptshareError, SessionTokenRejectedError, VerificationError
 from ._protocol import ApiRequest, ApiResponse, TokenUse
-from ._tokens import StoredToken, TokenKey, TokenStore
+from ._tokens import StoredToken, SupportsDiscard, TokenKey, TokenStore
 
 __all__ = ["Fetch", "SendWith", "Sent", "TokenManager", "is_token_rejection"]
 
@@ -154,6 +154,9 @@ class TokenManager:
 
     async def forget(self, key: TokenKey, token: str | None = None) -> None:
         """Drop the stored token (only if it is still ``token``, when given)."""
+        if token is not None and isinstance(self._store, SupportsDiscard):
+            await self._store.discard(key, token)
+            return
         if token is not None:
             stored = await self._store.get(key)
             if stored is None or stored.token != token:

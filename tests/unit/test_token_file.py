@@ -75,14 +75,14 @@ def stored_keys(path: Path) -> set[str]:
 
 def test_writers_in_four_processes_lose_no_key(tmp_path: Path) -> None:
     path = tmp_path / "tokens.json"
-    children = [writer(path, f"p{n}", 40) for n in range(4)]
+    children = [writer(path, f"p{n}", 20) for n in range(4)]
     deadline = time.monotonic() + 30
     while len(list(tmp_path.glob("*.ready"))) < 4:
         assert time.monotonic() < deadline, "the writers did not start"
         time.sleep(0.01)
     (tmp_path / "go").touch()
     assert [child.wait(timeout=60) for child in children] == [0, 0, 0, 0]
-    expected = {key(f"p{n}-{i}").as_string() for n in range(4) for i in range(40)}
+    expected = {key(f"p{n}-{i}").as_string() for n in range(4) for i in range(20)}
     assert stored_keys(path) == expected
     assert temp_files(tmp_path) == []
 
@@ -111,6 +111,7 @@ def killed_writer(tmp_path: Path) -> FileTokenStore:
     """A store made before a writer was killed with SIGKILL mid-write, and that writer's
     temporary file (private, holding a token)."""
     path = tmp_path / "tokens.json"
+    path.write_text(json.dumps({key("pre").as_string(): {"token": "t", "valid_until": None}}))
     store = FileTokenStore(path)
     child = writer(path, "k", 1, mode="hang")
     try:
@@ -137,7 +138,7 @@ async def test_a_killed_writer_leaves_no_temp_file_behind(
     elif then == "set":
         await killed_writer.set(key("after"), StoredToken(token="t"))
     else:
-        await killed_writer.delete(key("after"))
+        await killed_writer.delete(key("pre"))
     assert temp_files(killed_writer.path.parent) == []
 
 
@@ -264,3 +265,22 @@ async def test_a_location_that_breaks_later_raises_a_typed_error(tmp_path: Path)
     with pytest.raises(CryptshareError, match="could not be read or written") as caught:
         await store.set(key("a"), StoredToken(token=SECRET))
     assert SECRET not in str(caught.value)
+
+
+# ---------------------------------------------------------------- removing
+
+
+async def test_discard_removes_only_the_named_token_and_delete_writes_only_if_needed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "sub" / "tokens.json"
+    store, other = FileTokenStore(path), FileTokenStore(path)
+    await store.delete(key("a"))
+    await store.discard(key("a"), "x")
+    assert not path.parent.exists()  # nothing to remove: nothing made
+    await store.set(key("a"), StoredToken(token="old"))
+    await other.set(key("a"), StoredToken(token="new"))  # another writer, meanwhile
+    await store.discard(key("a"), "old")
+    assert await store.get(key("a")) == StoredToken(token="new")
+    await store.discard(key("a"), "new")
+    assert await other.get(key("a")) is None

@@ -194,3 +194,27 @@ async def test_forget_only_drops_the_named_token() -> None:
     assert await store.get(KEY) is not None
     await manager.forget(KEY, "new")
     assert await store.get(KEY) is None
+
+
+class DiscardSpy(MemoryTokenStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.discarded: list[str] = []
+
+    async def discard(self, key: TokenKey, token: str) -> None:
+        self.discarded.append(token)
+        await super().discard(key, token)
+
+
+async def test_forget_uses_an_atomic_discard_when_the_store_has_one() -> None:
+    store = DiscardSpy()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=0))
+    await store.set(KEY, StoredToken(token="new"))
+    await manager.forget(KEY, "old")
+    assert store.discarded == ["old"]
+    assert await store.get(KEY) == StoredToken(token="new")
+    await manager.forget(KEY, "new")
+    assert await store.get(KEY) is None
+    await store.set(KEY, StoredToken(token="any"))
+    await manager.forget(KEY)
+    assert await store.get(KEY) is None and store.discarded == ["old", "new"]
