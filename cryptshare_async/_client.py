@@ -95,7 +95,8 @@ class CryptshareClient:
         token_store: where tokens live (default: in memory).
         token_refresh_margin: with automatic verification by client id (a fetch costs
             nothing), a token expiring sooner than this is replaced ahead of time.
-            Otherwise a token is used until it expires or the server refuses it.
+            Otherwise a token is used until it expires or the server refuses it. Keep
+            it well below the server's token term.
 
     The client is safe to share between tasks of one event loop. Use it as an async
     context manager, or call :meth:`aclose`.

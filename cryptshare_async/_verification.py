@@ -26,7 +26,12 @@ from datetime import timedelta
 from attrs import define
 
 from . import _protocol as protocol
-from ._errors import CryptshareError, SessionTokenRejectedError, VerificationError
+from ._errors import (
+    ConfigurationError,
+    CryptshareError,
+    SessionTokenRejectedError,
+    VerificationError,
+)
 from ._protocol import ApiRequest, ApiResponse, TokenUse
 from ._tokens import StoredToken, SupportsDiscard, TokenKey, TokenStore
 
@@ -61,10 +66,15 @@ class TokenManager:
 
     ``refresh_margin``: with a fetch at hand (automatic verification by client id), a
     token that expires within this margin is replaced ahead of time; without one (email
-    code verification) it is used until it expires or the server refuses it.
+    code verification) it is used until it expires or the server refuses it. Keep it
+    well below the server's token term, or every call fetches a new token.
     """
 
     def __init__(self, store: TokenStore, *, refresh_margin: timedelta) -> None:
+        if not isinstance(refresh_margin, timedelta) or refresh_margin < timedelta(0):
+            raise ConfigurationError(
+                f"token_refresh_margin must be a timedelta >= 0, got {refresh_margin!r}"
+            )
         self._store = store
         self._margin = refresh_margin
         self._inflight: dict[TokenKey, asyncio.Future[StoredToken]] = {}
