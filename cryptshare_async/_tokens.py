@@ -286,12 +286,23 @@ class FileTokenStore:
 
     def _sweep(self) -> None:
         """Remove temporary files of this store (call only while holding the lock: then
-        no writer is active and every such file is a killed writer's leftover)."""
+        no writer is active and every such file is a killed writer's leftover).
+
+        Without a cross-process lock another process may be writing one right now, so
+        only files older than any write could take are removed; likewise for the names
+        earlier versions used (they took no lock).
+        """
         now = time.time()
         with os.scandir(self._path.parent) as entries:
             for entry in entries:
                 name = entry.name
-                if name.startswith(self._temp_prefix) or _is_old_legacy_temp(entry, now):
+                if name.startswith(self._temp_prefix):
+                    stale = CROSS_PROCESS or _older_than_any_write(entry, now)
+                else:
+                    stale = _LEGACY_TEMP.fullmatch(name) is not None and _older_than_any_write(
+                        entry, now
+                    )
+                if stale:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(entry.path)
 
@@ -316,15 +327,13 @@ class FileTokenStore:
 
 # mkstemp names of earlier versions: ".tokens-" and 8 characters, in the store's folder.
 _LEGACY_TEMP = re.compile(r"\.tokens-[a-z0-9_]{8}")
-_LEGACY_TEMP_AGE = 600.0  # seconds; a write takes milliseconds, so older ones are leftovers
+_WRITE_TIME_BOUND = 600.0  # seconds; a write takes milliseconds
 
 
-def _is_old_legacy_temp(entry: os.DirEntry[str], now: float) -> bool:
-    if _LEGACY_TEMP.fullmatch(entry.name) is None:
-        return False
+def _older_than_any_write(entry: os.DirEntry[str], now: float) -> bool:
     try:
         return entry.is_file(follow_symlinks=False) and (
-            now - entry.stat(follow_symlinks=False).st_mtime > _LEGACY_TEMP_AGE
+            now - entry.stat(follow_symlinks=False).st_mtime > _WRITE_TIME_BOUND
         )
     except OSError:
         return False

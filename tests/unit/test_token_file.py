@@ -284,3 +284,44 @@ async def test_discard_removes_only_the_named_token_and_delete_writes_only_if_ne
     assert await store.get(key("a")) == StoredToken(token="new")
     await store.discard(key("a"), "new")
     assert await other.get(key("a")) is None
+
+
+# ---------------------------------------------------------------- leftovers by age
+
+
+def leftover(folder: Path, name: str, *, age: float) -> Path:
+    path = folder / name
+    path.write_text(SECRET)
+    moment = time.time() - age
+    os.utime(path, (moment, moment))
+    return path
+
+
+async def test_old_leftovers_of_earlier_versions_are_removed_recent_ones_kept(
+    tmp_path: Path,
+) -> None:
+    old = leftover(tmp_path, ".tokens-ab12cd34", age=3600)
+    recent = leftover(tmp_path, ".tokens-ef56gh78", age=1)
+    unrelated = leftover(tmp_path, ".tokens-notes.txt", age=3600)
+    await FileTokenStore(tmp_path / "tokens.json").set(key("a"), StoredToken(token="t"))
+    assert not old.exists() and recent.exists() and unrelated.exists()
+
+
+async def test_without_fcntl_one_process_is_still_safe_and_only_old_temp_files_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cryptshare_async._file_lock.CROSS_PROCESS", False)
+    monkeypatch.setattr("cryptshare_async._tokens.CROSS_PROCESS", False)
+    path = tmp_path / "tokens.json"
+    old = leftover(tmp_path, ".tokens.json.tmp-old", age=3600)
+    live = leftover(tmp_path, ".tokens.json.tmp-live", age=0)  # another process's write
+    stores = [FileTokenStore(path), FileTokenStore(path)]
+
+    async def fill(store: FileTokenStore, prefix: str) -> None:
+        for i in range(15):
+            await store.set(key(f"{prefix}{i}"), StoredToken(token="t"))
+
+    await asyncio.gather(fill(stores[0], "a"), fill(stores[1], "b"))
+    assert stored_keys(path) == {key(f"{p}{i}").as_string() for p in "ab" for i in range(15)}
+    assert not old.exists() and live.exists()
+    assert not path.with_name("tokens.json.lock").exists()
