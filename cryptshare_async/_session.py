@@ -85,7 +85,13 @@ class TransferSession:
             )
 
     async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
-        """Send a request of this session with the session's token (low level)."""
+        """Send a request of this session with the session's token (low level).
+
+        Example::
+
+            request = put_content_request(alice.email, session.tracking_id, file_id)
+            response = await session.send(request, body=my_stream_body)
+        """
         return (await self._sender._exchange(request, body=body, token=self._token)).response
 
     async def state(self) -> SessionState:
