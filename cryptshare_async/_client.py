@@ -23,7 +23,7 @@ from yarl import URL
 
 from . import _protocol as protocol
 from ._converter import structure, structure_list
-from ._errors import ConfigurationError, InvalidInputError, VerificationError
+from ._errors import ConfigurationError, InvalidInputError
 from ._models import (
     ClientIdResponse,
     GeneratedPassword,
@@ -32,7 +32,7 @@ from ._models import (
     ServerStatus,
 )
 from ._pipeline import Pipeline
-from ._protocol import ApiRequest, ApiResponse, TokenUse
+from ._protocol import ApiRequest, ApiResponse
 from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
@@ -142,7 +142,10 @@ class CryptshareClient:
             aiohttp one (it is never closed by the client); see
             :class:`cryptshare_async.testing.MockTransport` for tests.
         token_store: where tokens live (default: in memory).
-        token_refresh_margin: a token expiring sooner than this is treated as expired.
+        token_refresh_margin: with automatic verification by client id (a fetch costs
+            nothing), a token expiring sooner than this is replaced ahead of time.
+            Otherwise a token is used until it expires or the server refuses it. Keep
+            it well below the server's token term.
 
     The client is safe to share between tasks of one event loop. Use it as an async
     context manager, or call :meth:`aclose`.
@@ -407,23 +410,18 @@ class CryptshareClient:
     ) -> ApiResponse:
         """Send ``request`` with ``email``'s token, fetched through ``fetch`` if missing.
 
-        If the server rejects the token (3002) and ``fetch`` is given, the stale token
-        is dropped, a new one fetched, and the request sent once more. A request whose
-        body was streamed is retried only if the body can be replayed.
+        If the server rejects the token (3002) and ``fetch`` is given, that token is
+        dropped, a new one fetched, and the request sent once more. A request whose
+        body was streamed is retried only if the body can be replayed. The token logic
+        lives in :meth:`TokenManager.send_with_token`.
         """
-        key = self.token_key(email)
-        if request.token is TokenUse.OPTIONAL:
-            stored = await self._tokens.cached(key)
-            return await self.send(request, token=stored.token if stored else None, body=body)
-        stored = await self._tokens.obtain(key, fetch)
-        response = await self.send(request, token=stored.token, body=body)
-        if fetch is None or not _is_token_rejection(request, response):
-            return response
-        await self._tokens.forget(key, stored.token)
-        fresh = await self._tokens.obtain(key, fetch)
-        if fresh.token == stored.token:
-            return response
-        return await self.send(request, token=fresh.token, body=body)
+        sent = await self._tokens.send_with_token(
+            self.token_key(email),
+            request,
+            lambda token: self.send(request, token=token, body=body),
+            fetch,
+        )
+        return sent.response
 
     def recipient_transfer(
         self, transfer_id: str, *, password: str | None = None
@@ -439,10 +437,3 @@ class CryptshareClient:
             await incoming.download_all("downloads/")
         """
         return RecipientTransfer(self, transfer_id, password=password)
-
-
-def _is_token_rejection(request: ApiRequest, response: ApiResponse) -> bool:
-    if response.status not in {401, 403}:
-        return False
-    error = protocol.error_for_response(request, response)
-    return isinstance(error, VerificationError) and error.error_code == 3002

@@ -19,6 +19,7 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     │   ├── TransferDeletedError               2006 (410)
     │   ├── RateLimitedError                   2007, any 429
     │   ├── VerificationError                  3002 (missing, invalid, or another token)
+    │   │   └── SessionTokenRejectedError      a session's own token is refused: make a new one
     │   ├── WrongPasswordError                 3003 (401)
     │   ├── PolicyRejectedError                3010, 3011 (403)
     │   ├── NotLicensedError                   3001 (403)
@@ -78,6 +79,7 @@ __all__ = [
     "ResponseTooLargeError",
     "RuleViolationError",
     "ServerError",
+    "SessionTokenRejectedError",
     "SizeMismatchError",
     "SourceChangedError",
     "SourceNotReplayableError",
@@ -227,6 +229,20 @@ class RateLimitedError(ApiError):
 class VerificationError(ApiError):
     """The sender is not verified, the token is invalid or expired, or the session was
     created with another token (3002)."""
+
+
+class SessionTokenRejectedError(VerificationError):
+    """The server refused the token a transfer session was created with (3002).
+
+    The server binds a session to the token that created it, so verifying again cannot
+    revive the session: create a new one (its files must be uploaded again).
+    """
+
+    def _describe(self) -> str:
+        return (
+            f"{self.method} {self.path} failed with HTTP {self.status}"
+            f" errorCode {self.error_code}: {self.error_message}"
+        )
 
 
 class WrongPasswordError(ApiError):

@@ -37,6 +37,7 @@ from ._session import TransferSession
 from ._tokens import StoredToken
 from ._transfer import Transfer
 from ._validation import validate_email, validate_header_value, validate_recipients
+from ._verification import Sent
 
 if TYPE_CHECKING:
     from ._requester import Requester
@@ -49,7 +50,8 @@ logger = logging.getLogger("cryptshare_async")
 
 class Sender:
     """One sender address on one client. Cheap to create; holds no state of its own
-    besides the address (tokens live in the client's token store)."""
+    besides the address (tokens live in the client's token store; a session made by
+    :meth:`create_session` keeps the token it was created with)."""
 
     def __init__(self, client: Requester, email: str, *, auto_verify: bool) -> None:
         self._client = client
@@ -121,9 +123,26 @@ class Sender:
         return StoredToken(token=token.token, valid_until=token.valid_until)
 
     async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
-        """Send ``request`` with this sender's token (low level)."""
+        """Send ``request`` with this sender's current token (low level)."""
+        return (await self._exchange(request, body=body)).response
+
+    async def _exchange(
+        self,
+        request: ApiRequest,
+        *,
+        body: StreamBody | None = None,
+        token: StoredToken | None = None,
+    ) -> Sent:
+        """Send ``request``; with ``token`` (a session's own), that token and no other."""
+        client = self._client
         fetch = self._fetch_by_client_id if self._auto_verify else None
-        return await self._client.send_as(request, self._email, fetch, body=body)
+        return await client.tokens.send_with_token(
+            client.token_key(self._email),
+            request,
+            lambda value: client.send(request, token=value, body=body),
+            fetch,
+            bound=token,
+        )
 
     # ------------------------------------------------------------ sessions
 
@@ -154,17 +173,26 @@ class Sender:
         )
         request = protocol.create_session_request(self._email, unstructure(body), language=language)
 
+        created_with: StoredToken | None = None
+
         async def create() -> str:
-            return protocol.created_id(request, await self.send(request))
+            nonlocal created_with
+            sent = await self._exchange(request)
+            created_with = sent.token
+            return protocol.created_id(request, sent.response)
 
         # Cancelled in flight, the session may exist anyway: learn its id and delete it.
-        tracking_id = await run_to_end(create, on_late_success=self._abandon_session)
-        return TransferSession(self, tracking_id)
+        tracking_id = await run_to_end(
+            create, on_late_success=lambda tid: self._abandon_session(tid, created_with)
+        )
+        return TransferSession(self, tracking_id, token=created_with)
 
-    async def _abandon_session(self, tracking_id: str) -> None:
+    async def _abandon_session(self, tracking_id: str, token: StoredToken | None = None) -> None:
         request = protocol.delete_session_request(self._email, tracking_id)
         try:
-            protocol.raise_for_status(request, await self.send(request))
+            protocol.raise_for_status(
+                request, (await self._exchange(request, token=token)).response
+            )
         except Exception as exc:
             logger.warning(
                 "could not delete the transfer session %s left by a cancelled create_session: %s",
@@ -173,7 +201,13 @@ class Sender:
             )
 
     def session(self, tracking_id: str) -> TransferSession:
-        """A handle on an existing, not yet finalized session (no request is made)."""
+        """A handle on an existing, not yet finalized session (no request is made).
+
+        The handle does not know which token created the session, so its requests carry
+        the sender's current token: they work while that is the session's token (for
+        instance one shared through a :class:`FileTokenStore`). A session from
+        :meth:`create_session` always uses the token it was created with instead.
+        """
         return TransferSession(self, tracking_id)
 
     def transfer(self, tracking_id: str) -> Transfer:

@@ -36,7 +36,10 @@ from ._upload._reader import DEFAULT_CHUNK_SIZE
 from ._validation import path_segment
 
 if TYPE_CHECKING:
+    from ._protocol import ApiRequest, ApiResponse
     from ._sender import Sender
+    from ._tokens import StoredToken
+    from ._transport import StreamBody
 
 __all__ = ["TransferSession"]
 
@@ -46,13 +49,21 @@ class TransferSession:
 
     Methods map one to one onto the API; none keeps hidden state besides whether the
     session was finalized or deleted through this handle (then further calls raise
-    at once instead of failing on the server).
+    at once instead of failing on the server) and, for a session made by
+    :meth:`Sender.create_session`, the token it was created with: the server accepts no
+    other for this session, so every request of the session carries it (never shown in
+    the repr). If the server stops accepting that token, the session's calls raise
+    :class:`SessionTokenRejectedError`: create a new session. A handle from
+    :meth:`Sender.session` uses the sender's current token.
     """
 
-    def __init__(self, sender: Sender, tracking_id: str) -> None:
+    def __init__(
+        self, sender: Sender, tracking_id: str, *, token: StoredToken | None = None
+    ) -> None:
         path_segment(tracking_id, what="tracking id")
         self._sender = sender
         self._tracking_id = tracking_id
+        self._token = token
         self._ended: str | None = None
 
     def __repr__(self) -> str:
@@ -73,10 +84,20 @@ class TransferSession:
                 " through this handle"
             )
 
+    async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
+        """Send a request of this session with the session's token (low level).
+
+        Example::
+
+            request = put_content_request(alice.email, session.tracking_id, file_id)
+            response = await session.send(request, body=my_stream_body)
+        """
+        return (await self._sender._exchange(request, body=body, token=self._token)).response
+
     async def state(self) -> SessionState:
         """The session's current settings, recipients and files."""
         request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self._sender.send(request))
+        data = protocol.json_data(request, await self.send(request))
         return structure(data, SessionState)
 
     async def update(
@@ -131,14 +152,14 @@ class TransferSession:
         if not body:
             raise InvalidInputError("update() needs at least one setting to change")
         request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self._sender.send(request))
+        data = protocol.json_data(request, await self.send(request))
         return structure(data, SessionState)
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
         self._check_open()
         request = protocol.delete_session_request(self._sender.email, self._tracking_id)
-        protocol.raise_for_status(request, await self._sender.send(request))
+        protocol.raise_for_status(request, await self.send(request))
         self._ended = "deleted"
 
     async def finalize(self) -> Transfer:
@@ -148,7 +169,7 @@ class TransferSession:
         """
         self._check_open()
         request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
-        tracking_id = protocol.created_id(request, await self._sender.send(request))
+        tracking_id = protocol.created_id(request, await self.send(request))
         self._ended = "finalized"
         return Transfer(self._sender, tracking_id)
 
@@ -166,7 +187,7 @@ class TransferSession:
             raise InvalidInputError(f"size must be an int >= 0, got {size!r}")
         body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
         request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
-        response = await self._sender.send(request)
+        response = await self.send(request)
         protocol.raise_for_status(request, response)
         if response.body:
             try:
@@ -181,7 +202,7 @@ class TransferSession:
         """Remove a registered file (and its content) from the session."""
         self._check_open()
         request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
-        protocol.raise_for_status(request, await self._sender.send(request))
+        protocol.raise_for_status(request, await self.send(request))
 
     async def set_confidential_message(self, file: Any) -> SessionState:
         """Mark a file of the session as the confidential message.

@@ -72,6 +72,7 @@ EXPECTED = sorted(
         "ServerStatus",
         "SessionFile",
         "SessionState",
+        "SessionTokenRejectedError",
         "SizeMismatchError",
         "Source",
         "SourceChangedError",

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import stat
 from datetime import UTC, datetime, timedelta
@@ -9,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cryptshare_async._errors import CryptshareError, VerificationError
+from cryptshare_async._errors import VerificationError
 from cryptshare_async._tokens import (
     FileTokenStore,
     MemoryTokenStore,
@@ -63,18 +62,9 @@ async def test_file_store_is_private_atomic_and_persistent(tmp_path: Path) -> No
     await again.delete(KEY)
     assert await store.get(KEY) is None
     assert await store.get(other) == StoredToken(token="tok-2")
-    assert [p.name for p in path.parent.iterdir()] == ["tokens.json"]
+    assert sorted(p.name for p in path.parent.iterdir()) == ["tokens.json", "tokens.json.lock"]
+    assert stat.S_IMODE(os.stat(path.with_name("tokens.json.lock")).st_mode) == 0o600
     assert "tok-1" not in repr(store) and "tok-2" not in repr(store)
-
-
-async def test_file_store_reports_corruption(tmp_path: Path) -> None:
-    path = tmp_path / "tokens.json"
-    path.write_text("{not json")
-    with pytest.raises(CryptshareError, match="not valid JSON"):
-        await FileTokenStore(path).get(KEY)
-    path.write_text(json.dumps([1, 2]))
-    with pytest.raises(CryptshareError, match="JSON object"):
-        await FileTokenStore(path).get(KEY)
 
 
 async def test_concurrent_callers_share_one_fetch() -> None:
@@ -143,13 +133,57 @@ async def test_cancelled_fetcher_does_not_cancel_other_waiters() -> None:
 async def test_expired_tokens_are_dropped_and_missing_without_fetch_explains() -> None:
     store = MemoryTokenStore()
     manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
-    soon = datetime.now(UTC) + timedelta(seconds=5)
-    await store.set(KEY, StoredToken(token="old", valid_until=soon))
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    await store.set(KEY, StoredToken(token="old", valid_until=past))
     assert await manager.cached(KEY) is None
     assert await store.get(KEY) is None
     with pytest.raises(VerificationError, match="verify_with_client_id") as caught:
         await manager.obtain(KEY, None)
     assert caught.value.error_code == 3002
+
+
+@pytest.mark.parametrize("seconds_left", [1, 5, 59, 3600])
+async def test_without_fetch_a_token_is_used_until_it_expires(seconds_left: int) -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
+    until = datetime.now(UTC) + timedelta(seconds=seconds_left)
+    await store.set(KEY, StoredToken(token="kept", valid_until=until))
+    assert (await manager.obtain(KEY, None)).token == "kept"
+    assert await manager.cached(KEY) is not None
+
+
+@pytest.mark.parametrize(("seconds_left", "expected"), [(5, "fresh"), (59, "fresh"), (61, "kept")])
+async def test_with_fetch_a_token_is_refreshed_within_the_margin(
+    seconds_left: int, expected: str
+) -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
+    until = datetime.now(UTC) + timedelta(seconds=seconds_left)
+    await store.set(KEY, StoredToken(token="kept", valid_until=until))
+
+    async def fetch() -> StoredToken:
+        return StoredToken(token="fresh", valid_until=datetime.now(UTC) + timedelta(hours=1))
+
+    assert (await manager.obtain(KEY, fetch)).token == expected
+    assert (await store.get(KEY)) is not None
+    assert (await store.get(KEY)).token == expected  # type: ignore[union-attr]
+
+
+async def test_a_failed_early_refresh_falls_back_to_the_still_valid_token() -> None:
+    store = MemoryTokenStore()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=60))
+    until = datetime.now(UTC) + timedelta(seconds=30)
+    await store.set(KEY, StoredToken(token="kept", valid_until=until))
+
+    async def fetch() -> StoredToken:
+        raise VerificationError(
+            status=403, error_code=3002, error_message="no", method="POST", path="/x"
+        )
+
+    assert (await manager.obtain(KEY, fetch)).token == "kept"
+    await store.delete(KEY)
+    with pytest.raises(VerificationError):
+        await manager.obtain(KEY, fetch)
 
 
 async def test_forget_only_drops_the_named_token() -> None:
@@ -160,3 +194,27 @@ async def test_forget_only_drops_the_named_token() -> None:
     assert await store.get(KEY) is not None
     await manager.forget(KEY, "new")
     assert await store.get(KEY) is None
+
+
+class DiscardSpy(MemoryTokenStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.discarded: list[str] = []
+
+    async def discard(self, key: TokenKey, token: str) -> None:
+        self.discarded.append(token)
+        await super().discard(key, token)
+
+
+async def test_forget_uses_an_atomic_discard_when_the_store_has_one() -> None:
+    store = DiscardSpy()
+    manager = TokenManager(store, refresh_margin=timedelta(seconds=0))
+    await store.set(KEY, StoredToken(token="new"))
+    await manager.forget(KEY, "old")
+    assert store.discarded == ["old"]
+    assert await store.get(KEY) == StoredToken(token="new")
+    await manager.forget(KEY, "new")
+    assert await store.get(KEY) is None
+    await store.set(KEY, StoredToken(token="any"))
+    await manager.forget(KEY)
+    assert await store.get(KEY) is None and store.discarded == ["old", "new"]
