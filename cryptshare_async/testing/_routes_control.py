@@ -25,6 +25,10 @@ the API's error format, 400/1004 (a body too large 413/1004), never a 500.
 Example::
 
     curl http://127.0.0.1:8080/_emulator/verification-code/alice@example.com
+    # finalize the next transfer, then drop the connection before answering:
+    curl -X POST http://127.0.0.1:8080/_emulator/faults -d '{"method": "POST",
+        "path": "/api/users/[^/]+/transfer-sessions/[^/]+", "regex": true,
+        "lose_answer": "drop", "nth": 1}'
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ MAX_SEED_RECIPIENTS: Final = 100
 MAX_FAILING_ADDRESSES: Final = 10_000
 SEED_STATES: Final = frozenset({"ACTIVE"} | INACTIVE_STATES)
 #: Seeding yields to the event loop between batches, so the emulator keeps answering.
-_SEED_BATCH: Final = 1_000
+_SEED_BATCH: Final = 200
 
 
 def _transfer_id(request: web.Request) -> str:
