@@ -185,7 +185,8 @@ class Pager(Generic[T]):
                     yield item
 
     def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Iterate page by page (the last page is trimmed to ``limit``)."""
+        """Iterate page by page: each :class:`Page` holds the items no earlier page gave
+        (the last page is trimmed to ``limit``)."""
         return self._pages()
 
     async def _pages(self) -> AsyncGenerator[Page[T], None]:
