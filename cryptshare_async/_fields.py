@@ -43,7 +43,7 @@ from ._converter import wire_name
 from ._errors import InvalidInputError
 from ._models_base import NEST
 
-__all__ = ["Fields", "FieldsLike", "render_fields"]
+__all__ = ["Fields", "FieldsLike", "render_fields", "render_fields_with"]
 
 _NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TOKEN: Final = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)|([(),]))\s*")
@@ -310,3 +310,25 @@ def render_fields(value: FieldsLike) -> str:
     if selection._raw:
         return selection.render()
     return _render_checked(selection, _list_item_node(), "")
+
+
+def render_fields_with(value: FieldsLike, name: str) -> tuple[str, bool]:
+    """Like :func:`render_fields`, with the top-level field ``name`` (a wire name) made sure
+    of: ``(rendered, added)``, where ``added`` says it was not selected and was put first.
+
+    Names match case-insensitively, as the server matches them, so a raw ``trackingid``
+    counts. A listing uses it to always get the tracking id it de-duplicates by, and
+    removes the added field from the items again.
+
+    Example::
+
+        >>> render_fields_with(["status"], "trackingId")
+        ('trackingId, status', True)
+        >>> render_fields_with("trackingid, status(state)", "trackingId")
+        ('trackingid, status(state)', False)
+    """
+    rendered = render_fields(value)
+    selected = {selected.lower() for selected, _ in Fields.parse(rendered)}
+    if name.lower() in selected:
+        return rendered, False
+    return f"{name}, {rendered}", True

@@ -5,13 +5,20 @@ total or a next link, so a page shorter than the page size, or an empty one, is 
 Every page is requested with the same filters: the request for page *n* is built by one
 function from the same arguments as page 1.
 
-Page-number paging is not a snapshot: when transfers are created or change state while
-you iterate, items shift between pages, so an item can be skipped or seen twice. Use
-the items' ``tracking_id`` to de-duplicate when that matters.
+Page-number paging is not a snapshot: the lists are newest first, so transfers created
+while you iterate push older ones onto later pages, and a page can repeat items an
+earlier page gave. The pager de-duplicates by tracking id (asking for ``trackingId``
+even when your ``fields`` leave it out, and removing it again from the items), and a
+page of items already seen is not the end: the listing holds every transfer that
+existed when it started, each once. (Transfers that leave a filtered listing while you
+iterate, such as ones that stop being ``active``, pull later ones onto earlier pages;
+no page-number listing can promise those.)
 
-A page identical to the one before it (a server that ignores ``page``, or data that
-shifted by exactly one page) would loop forever. The pager stops instead, without
-yielding the repeated page, and logs a warning on the ``cryptshare_async`` logger.
+A server that ignores ``page`` would send the same page forever. When the same page
+(the same items in the same order) comes back :data:`REPEAT_LIMIT` times in a row, the
+pager stops and logs a warning on the ``cryptshare_async`` logger. (Creation that shifts
+the list by exactly one page between every two requests looks the same; a few such
+shifts in a row are tolerated.)
 
 While a page is consumed, the next one is already being fetched (one request ahead,
 never past a short page or the ``limit``), so turning JSON into typed items overlaps
@@ -31,23 +38,40 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import aclosing, suppress
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterator,
+    Sequence,
+)
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from attrs import define
 
 from . import _protocol as protocol
 from ._converter import structure_list
 from ._errors import InvalidInputError, ResponseParseError
-from ._fields import FieldsLike, render_fields
+from ._fields import FieldsLike, render_fields_with
 from ._models import TransferListItem, TransferSummary
 from ._protocol import ApiRequest
 
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["FetchPage", "Page", "Pager", "legacy_pager", "polling_pager"]
+__all__ = [
+    "REPEAT_LIMIT",
+    "FetchPage",
+    "ItemKey",
+    "Page",
+    "Pager",
+    "legacy_pager",
+    "polling_pager",
+    "tracking_id_of",
+]
 
 T = TypeVar("T")
 
@@ -55,15 +79,34 @@ logger = logging.getLogger("cryptshare_async")
 
 #: Fetch the raw JSON items of one page, given its number.
 FetchPage = Callable[[int], Awaitable[Sequence[Any]]]
+#: The identity of a raw JSON item, for de-duplication (``None``: never a duplicate).
+ItemKey = Callable[[Any], Hashable | None]
+
+#: How many times in a row the same page may come back before the pager takes the server
+#: for one that ignores ``page`` and stops. More than once, because transfers created
+#: while a listing runs can shift the items by exactly one page between two requests.
+REPEAT_LIMIT: Final = 8
+
+
+def tracking_id_of(raw: Any) -> Hashable | None:
+    """The ``trackingId`` of a raw list item, the pager's default identity."""
+    value = raw.get("trackingId") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
 
 
 @define(frozen=True, slots=True)
 class Page(Generic[T]):
     """One page of a listing: its 1-based ``number`` and its typed ``items``.
 
-    ``is_last`` is true when the page is known to be the last: shorter than the page
-    size, or the ``limit`` was reached. (A full last page is followed by an empty one,
-    which ends the iteration without being yielded.)
+    ``items`` are the items of page ``number`` as the server sent it, in its order, less
+    those an earlier page of the same iteration already gave (items shift onto later
+    pages when transfers are created during the listing). So a page can hold fewer
+    items than the page size without being the last, and a page whose items were all
+    seen before is not yielded at all.
+
+    ``is_last`` is true when the page is known to be the last: the server sent fewer
+    items than the page size, or the ``limit`` was reached. (A full last page is
+    followed by an empty one, which ends the iteration without being yielded.)
     """
 
     number: int
@@ -81,16 +124,19 @@ class Pager(Generic[T]):
     """An async iterable over the items of a listing; :meth:`pages` gives whole pages.
 
     Each ``async for`` starts again from ``start_page``; nothing is requested until
-    iteration begins. While you consume a page, the next one is already being fetched
-    (one request ahead, never past a short page or the ``limit``); closing or
-    abandoning the iteration cancels that request.
+    iteration begins. Every item is given once per iteration (by ``key``). While you
+    consume a page, the next one is already being fetched (one request ahead, never
+    past a short page or the ``limit``); closing or abandoning the iteration cancels
+    that request, and its error, if it failed, is raised only when its page is reached.
 
     Args:
         fetch: returns the raw JSON items of a page number.
         structure: turns a page's raw items into typed items.
         page_size: the page size the requests use (a shorter page is the last).
         start_page: the first page requested (1-based).
-        limit: stop after this many items (``None``: no limit).
+        limit: stop after this many distinct items (``None``: no limit).
+        key: the identity of a raw item (default: its ``trackingId``); an item whose
+            key was seen before is left out, ``None`` is never a duplicate.
     """
 
     def __init__(
@@ -102,6 +148,7 @@ class Pager(Generic[T]):
         start_page: int = 1,
         limit: int | None = None,
         description: str = "listing",
+        key: ItemKey = tracking_id_of,
     ) -> None:
         for name, value, low in (("page_size", page_size, 1), ("start_page", start_page, 1)):
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
@@ -116,6 +163,7 @@ class Pager(Generic[T]):
         self._start_page = start_page
         self._limit = limit
         self._description = description
+        self._key = key
 
     def __repr__(self) -> str:
         return (
@@ -137,51 +185,86 @@ class Pager(Generic[T]):
                     yield item
 
     def pages(self) -> AsyncGenerator[Page[T], None]:
-        """Iterate page by page (the last page is trimmed to ``limit``)."""
+        """Iterate page by page: each :class:`Page` holds the items no earlier page gave
+        (the last page is trimmed to ``limit``)."""
         return self._pages()
 
     async def _pages(self) -> AsyncGenerator[Page[T], None]:
         remaining = self._limit
         if remaining == 0:
             return
+        seen: set[Hashable] = set()
         number = self._start_page
         previous: Sequence[Any] | None = None
-        ahead: asyncio.Task[Sequence[Any]] | None = self._start(number)
+        repeats = 0
+        ahead: asyncio.Task[Sequence[Any]] | None = None
         try:
+            ahead = self._start(number)
             while ahead is not None:
                 raw = await ahead
                 ahead = None
                 if not raw:
                     return
-                if previous is not None and raw == previous:
+                repeats = repeats + 1 if self._same_page(raw, previous) else 0
+                if repeats >= REPEAT_LIMIT:
                     logger.warning(
-                        "%s: page %d repeats page %d; stopping instead of looping"
-                        " (the server may ignore the page parameter)",
+                        "%s: pages %d to %d all repeat page %d (the same items in the same"
+                        " order); stopping instead of looping: the server seems to ignore"
+                        " the page parameter",
                         self._description,
+                        number - repeats + 1,
                         number,
-                        number - 1,
+                        number - repeats,
                     )
                     return
+                previous = raw
                 is_last = len(raw) < self._page_size
+                fresh = self._unseen(raw, seen)
                 if remaining is not None:
-                    if len(raw) >= remaining:
-                        raw, is_last = raw[:remaining], True
-                    remaining -= len(raw)
+                    if len(fresh) >= remaining:
+                        fresh, is_last = fresh[:remaining], True
+                    remaining -= len(fresh)
                 if not is_last:
                     # Fetch the next page while this one is structured and consumed.
                     ahead = self._start(number + 1)
                     await asyncio.sleep(0)  # let it send the request before we structure
-                yield Page(number=number, items=self._structure(raw), is_last=is_last)
-                previous = raw
+                if fresh:
+                    yield Page(number=number, items=self._structure(fresh), is_last=is_last)
                 number += 1
         finally:
             if ahead is not None and not ahead.done():
                 ahead.cancel()
-                with suppress(asyncio.CancelledError):
-                    await ahead
+                # wait() neither raises the task's error nor swallows our own cancellation.
+                await asyncio.wait((ahead,))
+
+    def _unseen(self, raw: Sequence[Any], seen: set[Hashable]) -> list[Any]:
+        """The items of ``raw`` whose key is not in ``seen`` (which they join)."""
+        fresh = []
+        for item in raw:
+            identity = self._key(item)
+            if identity is not None:
+                if identity in seen:
+                    continue
+                seen.add(identity)
+            fresh.append(item)
+        return fresh
+
+    def _same_page(self, raw: Sequence[Any], previous: Sequence[Any] | None) -> bool:
+        """Whether ``raw`` holds the items of ``previous`` in the same order: by key
+        where every item has one (their other values may change between requests)."""
+        if previous is None or len(raw) != len(previous):
+            return False
+        keys = [self._key(item) for item in raw]
+        if None in keys:
+            return raw == previous
+        return keys == [self._key(item) for item in previous]
 
     def _start(self, number: int) -> asyncio.Task[Sequence[Any]]:
-        return asyncio.ensure_future(self._fetch(number))
+        task = asyncio.ensure_future(self._fetch(number))
+        # Whatever happens to the iteration, the task's error counts as retrieved: it is
+        # raised again when its page is awaited, and dropped if nobody gets that far.
+        task.add_done_callback(_retrieve)
+        return task
 
     async def collect(self) -> list[T]:
         """All items in a list (mind ``limit`` on large listings).
@@ -194,6 +277,11 @@ class Pager(Generic[T]):
 
 
 # ---------------------------------------------------------------- the sender's listings
+
+
+def _retrieve(task: asyncio.Task[Sequence[Any]]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 def _json_list(data: Any, what: str) -> Sequence[Any]:
@@ -218,7 +306,9 @@ def polling_pager(
     """
     if active is not None and not isinstance(active, bool):
         raise InvalidInputError(f"active must be True, False or None, got {active!r}")
-    rendered = render_fields(fields) if fields is not None else None
+    rendered, added = (
+        render_fields_with(fields, "trackingId") if fields is not None else (None, False)
+    )
     email = sender.email
 
     def request_for(page: int) -> ApiRequest:
@@ -229,7 +319,7 @@ def polling_pager(
     return _request_pager(
         sender,
         request_for,
-        _structure_items,
+        _structure_without_tracking_id if added else _structure_items,
         page_size=page_size,
         start_page=start_page,
         limit=limit,
@@ -286,6 +376,18 @@ def _request_pager(
 
 def _structure_items(raw: Sequence[Any]) -> tuple[TransferListItem, ...]:
     return structure_list(raw, TransferListItem)
+
+
+def _structure_without_tracking_id(raw: Sequence[Any]) -> tuple[TransferListItem, ...]:
+    """The items as the caller's ``fields`` asked, without the tracking id added for
+    de-duplication."""
+    return structure_list(
+        [
+            {k: v for k, v in item.items() if k != "trackingId"} if isinstance(item, dict) else item
+            for item in raw
+        ],
+        TransferListItem,
+    )
 
 
 def _structure_summaries(raw: Sequence[Any]) -> tuple[TransferSummary, ...]:

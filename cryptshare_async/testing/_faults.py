@@ -1,4 +1,5 @@
-"""Fault injection: rules that make matching API requests fail, stall or drop.
+"""Fault injection: rules that make matching API requests fail, stall or drop, or that
+let the emulator act on a request and then lose its answer.
 
 Example::
 
@@ -14,12 +15,21 @@ Example::
 from __future__ import annotations
 
 import fnmatch
+import math
 import random
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Final
 
-__all__ = ["FaultInjector", "FaultRule", "FiredFault"]
+__all__ = ["LOSE_ANSWER_MODES", "FaultInjector", "FaultRule", "FiredFault"]
+
+#: How ``lose_answer`` loses the answer of a request the emulator handled completely.
+LOSE_ANSWER_MODES: Final = ("drop", "truncate", "bad_gateway")
+#: Bounds that keep a rule from hanging the emulator (or a matcher from crawling).
+MAX_DELAY: Final = 3600.0
+MAX_RETRY_AFTER: Final = 86400.0
+MAX_PATH_LENGTH: Final = 2048
+_METHOD: Final = re.compile(r"^(?:\*|[A-Za-z]{1,16})$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +42,13 @@ class FaultRule:
     ``drop_after_bytes`` bytes of the request body if that is set, else answers ``status``
     with the spec's error body (``error_code`` defaults from the status, 429 gives 2007 and
     an optional ``Retry-After``), else lets the request through (a pure delay).
+
+    ``lose_answer`` ("act, then lose the answer") lets the emulator handle the request
+    completely (its state changes), then loses the answer: ``"drop"`` closes the
+    connection before any byte of it, ``"truncate"`` sends the head with the full
+    ``Content-Length`` and then only part of the body (an answer without a body is cut
+    in its head), ``"bad_gateway"`` sends an HTML 502 page instead, as a proxy would.
+    An answer the handler already streamed (a download) can only be cut where it is.
 
     It fires on every match with ``probability`` (seeded), or only on the ``nth`` match
     (1-based), and at most ``times`` times in all.
@@ -48,8 +65,14 @@ class FaultRule:
     probability: float = 1.0
     nth: int | None = None
     times: int | None = None
+    lose_answer: str | None = None
 
     def __post_init__(self) -> None:
+        self._check_types()
+        if not _METHOD.match(self.method):
+            raise ValueError("method must be '*' or an HTTP method such as 'POST'")
+        if not 0 < len(self.path) <= MAX_PATH_LENGTH:
+            raise ValueError(f"path must be 1 to {MAX_PATH_LENGTH} characters")
         if not 0.0 <= self.probability <= 1.0:
             raise ValueError("probability must be between 0 and 1")
         if self.nth is not None and self.nth < 1:
@@ -60,14 +83,59 @@ class FaultRule:
             raise ValueError("status must be an HTTP error status (400-599)")
         if self.drop_after_bytes is not None and self.drop_after_bytes < 0:
             raise ValueError("drop_after_bytes must not be negative")
-        if self.delay < 0:
-            raise ValueError("delay must not be negative")
+        if not 0 <= self.delay <= MAX_DELAY:
+            raise ValueError(f"delay must be 0 to {MAX_DELAY:g} seconds")
+        if self.retry_after is not None and not 0 <= self.retry_after <= MAX_RETRY_AFTER:
+            raise ValueError(f"retry_after must be 0 to {MAX_RETRY_AFTER:g} seconds")
+        if self.error_code is not None and not 1000 <= self.error_code <= 9999:
+            raise ValueError("error_code must be an API error code (1000-9999)")
+        if self.lose_answer is not None:
+            if self.lose_answer not in LOSE_ANSWER_MODES:
+                raise ValueError(f"lose_answer must be one of {', '.join(LOSE_ANSWER_MODES)}")
+            if self.status is not None or self.drop_after_bytes is not None:
+                raise ValueError("lose_answer cannot be combined with status or drop_after_bytes")
         if self.regex:
-            re.compile(self.path)
+            try:
+                re.compile(self.path)
+            except re.error as err:
+                raise ValueError(f"path is not a valid regular expression ({err})") from None
+
+    def _check_types(self) -> None:
+        """Types first, so a rule from JSON cannot fail later, at match time."""
+        for name in ("method", "path"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be a string")
+        if not isinstance(self.regex, bool):
+            raise ValueError("regex must be true or false")
+        if self.lose_answer is not None and not isinstance(self.lose_answer, str):
+            raise ValueError("lose_answer must be a string")
+        for name in ("status", "error_code", "drop_after_bytes", "nth", "times"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+                raise ValueError(f"{name} must be an integer")
+        for name in ("retry_after", "delay", "probability"):
+            value = getattr(self, name)
+            if value is None and name == "retry_after":
+                continue
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+            ):
+                raise ValueError(f"{name} must be a finite number")
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FaultRule:
-        """Build a rule from the control endpoint's JSON (snake_case keys of this class)."""
+    def from_json(cls, data: object) -> FaultRule:
+        """Build a rule from the control endpoint's JSON (snake_case keys of this class).
+
+        ``ValueError`` says what is wrong: not an object, an unknown key, a bad value.
+        """
+        if not isinstance(data, dict):
+            raise ValueError("a fault rule is a JSON object")
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(str(name) for name in data if name not in known)
+        if unknown:
+            raise ValueError(f"unknown key {unknown[0]!r} (known: {', '.join(known)})")
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:

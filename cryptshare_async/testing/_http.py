@@ -29,6 +29,8 @@ from ._faults import FaultInjector, FaultRule
 __all__ = [
     "API_CONTEXT",
     "CLOSE_CONNECTION",
+    "MAX_JSON_BYTES",
+    "MAX_JSON_DEPTH",
     "ApiContext",
     "RecordedRequest",
     "context",
@@ -45,6 +47,15 @@ _CLIENT_ID: Final = re.compile(r"^[A-Za-z0-9]{50,4000}$")
 _DIGITS: Final = re.compile(r"^[0-9]{1,9}$")
 _SECRET_HEADERS: Final = frozenset(
     {"x-cs-clientid", "x-cs-verificationtoken", "x-cs-password", "authorization"}
+)
+#: Every JSON request body (API and control routes) is read up to this size...
+MAX_JSON_BYTES: Final = 1024 * 1024
+#: ... and parsed only when its arrays and objects nest no deeper than this (deeper ones
+#: would exhaust the parser's recursion and make a 500 of a bad request).
+MAX_JSON_DEPTH: Final = 32
+_BAD_GATEWAY: Final = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
 )
 
 
@@ -183,19 +194,59 @@ def _dumps(value: Any) -> str:
 
 
 async def json_body(request: web.Request, *, optional: bool = False) -> dict[str, Any]:
-    """The JSON object body; 400/1004 if malformed; ``{}`` if empty and ``optional``."""
-    raw = await request.read()
+    """The JSON object body; 400/1004 if malformed or nested deeper than
+    :data:`MAX_JSON_DEPTH`, 413/1004 if larger than :data:`MAX_JSON_BYTES`; ``{}`` if
+    empty and ``optional``."""
+    raw = await _read_limited(request, MAX_JSON_BYTES)
     if not raw.strip():
         if optional:
             return {}
         raise ApiError.missing("request body")
+    too_deep = ApiError.invalid(f"request body (JSON nested deeper than {MAX_JSON_DEPTH} levels)")
     try:
         data = json.loads(raw)
+    except RecursionError:
+        # The parser guards its own recursion; deeper than that is too deep in any case.
+        raise too_deep from None
     except (ValueError, UnicodeDecodeError):
         raise ApiError.invalid("request body (not JSON)") from None
+    if _too_deep(data, MAX_JSON_DEPTH):
+        raise too_deep
     if not isinstance(data, dict):
         raise ApiError.invalid("request body (not a JSON object)")
     return data
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes:
+    """The whole body, refused (413/1004) before reading past ``limit`` bytes."""
+    too_large = ApiError(413, 1004, f"Request body too large: at most {limit} bytes of JSON.")
+    if request.content_length is not None and request.content_length > limit:
+        request[CLOSE_CONNECTION] = True  # the unread body must not become the next request
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            request[CLOSE_CONNECTION] = True
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    """Whether arrays and objects in ``data`` nest deeper than ``limit`` (no recursion:
+    the handlers that walk a body recursively get one at most ``limit`` deep)."""
+    if not isinstance(data, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def is_api(path: str) -> bool:
@@ -280,6 +331,8 @@ async def _apply_fault(
             request.transport.abort()
         # Nothing reaches the client any more; this response only ends the handler.
         return web.Response(status=500)
+    if rule.lose_answer is not None:
+        return await _lose_answer(rule.lose_answer, request, handler)
     if rule.status is not None:
         code = rule.error_code or DEFAULT_CODE_FOR_STATUS.get(rule.status, 5000)
         response = error_response(rule.status, code)
@@ -287,3 +340,36 @@ async def _apply_fault(
             response.headers["Retry-After"] = f"{rule.retry_after:g}"
         return response
     return await handler(request)
+
+
+async def _lose_answer(mode: str, request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Handle the request completely, then lose the answer as ``mode`` says."""
+    response = await _mapped_errors(request, handler)
+    if mode == "bad_gateway" and not response.prepared:
+        request[CLOSE_CONNECTION] = True
+        return web.Response(status=502, text=_BAD_GATEWAY, content_type="text/html")
+    transport = request.transport
+    if transport is not None:
+        if mode == "truncate" and isinstance(response, web.Response) and not response.prepared:
+            transport.write(_truncated(response))
+            transport.close()  # after sending what was written: the cut is in the body
+        else:
+            transport.abort()
+    request[CLOSE_CONNECTION] = True
+    # Nothing reaches the client any more; this response only ends the handler.
+    return web.Response(status=500)
+
+
+def _truncated(response: web.Response) -> bytes:
+    """The answer's head with its full ``Content-Length`` and half its body (the head
+    cut in half when there is no body)."""
+    body = response.body if isinstance(response.body, bytes) else b""
+    reason = response.reason or ""
+    lines = [f"HTTP/1.1 {response.status} {reason}"]
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    if not body:
+        return head[: len(head) // 2]
+    return head + body[: len(body) // 2]

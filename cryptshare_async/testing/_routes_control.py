@@ -18,14 +18,23 @@ They are never subject to fault injection and need no API headers.
 ``PUT /_emulator/notification-failures``   ``{"addresses": [...]}``: mails to them fail
 =========================================  ==========================================
 
+Every input is checked before anything is done, and bounded (a seed is at most
+:data:`MAX_SEED_COUNT` transfers a call, :data:`MAX_TRANSFERS` in all); bad input gets
+the API's error format, 400/1004 (a body too large 413/1004), never a 500.
+
 Example::
 
     curl http://127.0.0.1:8080/_emulator/verification-code/alice@example.com
+    # finalize the next transfer, then drop the connection before answering:
+    curl -X POST http://127.0.0.1:8080/_emulator/faults -d '{"method": "POST",
+        "path": "/api/users/[^/]+/transfer-sessions/[^/]+", "regex": true,
+        "lose_answer": "drop", "nth": 1}'
 """
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -33,9 +42,21 @@ from ._errors import ApiError
 from ._faults import FaultRule
 from ._http import json_body
 from ._keys import FAULTS, REQUESTS, STORE
+from ._rules import is_email
+from ._state import INACTIVE_STATES
 from ._store import key
 
-__all__ = ["add_control_routes"]
+__all__ = ["MAX_SEED_COUNT", "MAX_TRANSFERS", "add_control_routes"]
+
+#: Transfers one seed call may add (the whole seed is refused above it, before any work).
+MAX_SEED_COUNT: Final = 100_000
+#: Transfers the emulator may hold after a seed (about 4 KB of memory each).
+MAX_TRANSFERS: Final = 200_000
+MAX_SEED_RECIPIENTS: Final = 100
+MAX_FAILING_ADDRESSES: Final = 10_000
+SEED_STATES: Final = frozenset({"ACTIVE"} | INACTIVE_STATES)
+#: Seeding yields to the event loop between batches, so the emulator keeps answering.
+_SEED_BATCH: Final = 200
 
 
 def _transfer_id(request: web.Request) -> str:
@@ -56,7 +77,27 @@ async def info(request: web.Request) -> web.Response:
     )
 
 
+def _only_keys(body: dict[str, Any], allowed: set[str], what: str) -> None:
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise ApiError.invalid(f"{what}: unknown key {unknown[0]!r} (known: {sorted(allowed)})")
+
+
+def _email(value: object, what: str) -> str:
+    if not is_email(value) or len(str(value)) > 254:
+        raise ApiError.invalid(f"{what} (an email address is required)")
+    assert isinstance(value, str)
+    return value
+
+
+def _email_list(value: object, what: str, most: int) -> list[str]:
+    if not isinstance(value, list) or len(value) > most:
+        raise ApiError.invalid(f"{what} (a list of at most {most} email addresses)")
+    return [_email(item, what) for item in value]
+
+
 async def outbox(request: web.Request) -> web.Response:
+    _only_keys(dict(request.query), {"kind", "to"}, "outbox query")
     messages = request.app[STORE].outbox.filter(
         kind=request.query.get("kind"), to=request.query.get("to")
     )
@@ -83,8 +124,9 @@ async def list_faults(request: web.Request) -> web.Response:
 
 
 async def add_fault(request: web.Request) -> web.Response:
+    body = await json_body(request)
     try:
-        rule = FaultRule.from_json(await json_body(request))
+        rule = FaultRule.from_json(body)
     except (TypeError, ValueError) as err:
         raise ApiError.invalid(f"fault rule ({err})") from None
     request.app[FAULTS].add(rule)
@@ -128,21 +170,37 @@ async def cleanup(request: web.Request) -> web.Response:
 
 async def seed_transfers(request: web.Request) -> web.Response:
     body = await json_body(request)
-    sender, count = body.get("sender"), body.get("count")
-    recipients = body.get("recipients", ["recipient@example.org"])
+    _only_keys(body, {"sender", "count", "recipients", "state"}, "seed")
+    sender = _email(body.get("sender"), "sender")
+    count = body.get("count")
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_SEED_COUNT:
+        raise ApiError.invalid(f"count (an integer from 0 to {MAX_SEED_COUNT})")
+    recipients = _email_list(
+        body.get("recipients", ["recipient@example.org"]), "recipients", MAX_SEED_RECIPIENTS
+    )
+    if not recipients:
+        raise ApiError.invalid("recipients (at least one)")
     state = body.get("state", "ACTIVE")
-    if not isinstance(sender, str) or not isinstance(count, int) or count < 0:
-        raise ApiError.invalid("sender and count are required")
-    if not isinstance(recipients, list) or not isinstance(state, str):
-        raise ApiError.invalid("recipients or state")
-    ids = request.app[STORE].seed_transfers(sender, count, recipients=recipients, state=state)
+    if not isinstance(state, str) or state not in SEED_STATES:
+        raise ApiError.invalid(f"state (one of {', '.join(sorted(SEED_STATES))})")
+    store = request.app[STORE]
+    if len(store.transfers) + count > MAX_TRANSFERS:
+        raise ApiError.invalid(
+            f"count (the emulator would hold more than {MAX_TRANSFERS} transfers;"
+            f" it holds {len(store.transfers)})"
+        )
+    ids: list[str] = []
+    while len(ids) < count:
+        batch = min(_SEED_BATCH, count - len(ids))
+        ids += store.seed_transfers(sender, batch, recipients=recipients, state=state)
+        await asyncio.sleep(0)
     return web.json_response({"trackingIds": ids}, status=201)
 
 
 async def notification_failures(request: web.Request) -> web.Response:
-    addresses = (await json_body(request)).get("addresses")
-    if not isinstance(addresses, list) or not all(isinstance(a, str) for a in addresses):
-        raise ApiError.invalid("addresses")
+    body = await json_body(request)
+    _only_keys(body, {"addresses"}, "notification failures")
+    addresses = _email_list(body.get("addresses"), "addresses", MAX_FAILING_ADDRESSES)
     request.app[STORE].failing_addresses = {key(a) for a in addresses}
     return web.Response(status=204)
 

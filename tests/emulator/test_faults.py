@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+from typing import Any
 
 import aiohttp
 import pytest
@@ -131,3 +133,67 @@ def test_failed_test_reports_the_seed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("--cryptshare-seed=99", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*fault-injection seed: 99*"])
+
+
+async def _raw_exchange(api: Api, request: bytes) -> bytes:
+    """Everything the emulator sends back on one connection until it closes it."""
+    host, port = api.emu.url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        async with asyncio.timeout(10):
+            return await reader.read()
+    finally:
+        writer.close()
+
+
+def _get_clients(api: Api) -> bytes:
+    headers = "".join(f"{k}: {v}\r\n" for k, v in api.headers().items())
+    return f"GET /api/clients HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode()
+
+
+async def test_lose_answer_drop_sends_no_byte(api: Api) -> None:
+    api.emu.add_fault(FaultRule(path="/api/clients", lose_answer="drop"))
+    assert await _raw_exchange(api, _get_clients(api)) == b""
+
+
+async def test_lose_answer_truncate_sends_the_full_length_and_half_the_body(api: Api) -> None:
+    api.emu.add_fault(FaultRule(path="/api/clients", lose_answer="truncate"))
+    answer = await _raw_exchange(api, _get_clients(api))
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    lengths = [line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")]
+    (length,) = [int(line.split(b":")[1]) for line in lengths]
+    assert 0 < len(body) < length
+    assert body.startswith(b'{"data":')
+
+
+async def test_lose_answer_bad_gateway_sends_an_html_page(api: Api) -> None:
+    api.emu.add_fault(FaultRule(path="/api/clients", lose_answer="bad_gateway"))
+    status, body, headers = await api.call("GET", "/api/clients")
+    assert status == 502
+    assert str(headers["Content-Type"]).startswith("text/html")
+    assert b"502 Bad Gateway" in body
+
+
+async def test_lose_answer_acts_even_when_the_answer_is_an_error(api: Api) -> None:
+    # The handler's own error answer is lost the same way (the emulator still acted).
+    api.emu.add_fault(FaultRule(method="POST", path="/api/password", lose_answer="bad_gateway"))
+    status, _, _ = await api.call("POST", "/api/password", json={"password": 5})
+    assert status == 502
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"path": "(", "regex": True}, "regular expression"),
+        ({"lose_answer": "later"}, "lose_answer"),
+        ({"lose_answer": "drop", "status": 503}, "cannot be combined"),
+        ({"method": None}, "method"),
+        ({"delay": float("nan")}, "delay"),
+        ({"delay": 1e6}, "delay"),
+    ],
+)
+def test_fault_rules_are_checked_in_python_too(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        FaultRule(**kwargs)

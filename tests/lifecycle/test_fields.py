@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cryptshare_async import InvalidInputError
-from cryptshare_async._fields import Fields, render_fields
+from cryptshare_async._fields import Fields, render_fields, render_fields_with
 
 
 def test_spec_example_renders_from_structure() -> None:
@@ -110,3 +110,28 @@ def test_parse_then_render_round_trips_and_compares() -> None:
 def test_wrong_argument_type() -> None:
     with pytest.raises(InvalidInputError, match="must be a Fields"):
         render_fields(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered", "added"),
+    [
+        (["status"], "trackingId, status", True),
+        (Fields(status=["state"]), "trackingId, status(state)", True),
+        (Fields("tracking_id", status=["state"]), "trackingId, status(state)", False),
+        (["status", "trackingId"], "status, trackingId", False),
+        ("trackingid,status", "trackingid, status", False),  # the server ignores case
+        ("status(trackingId)", "trackingId, status(trackingId)", True),  # top level only
+        (Fields.parse("TRACKINGID"), "TRACKINGID", False),
+    ],
+)
+def test_a_listing_always_asks_for_the_tracking_id(
+    value: Fields | str | list[str], rendered: str, added: bool
+) -> None:
+    assert render_fields_with(value, "trackingId") == (rendered, added)
+
+
+def test_the_added_field_does_not_skip_validation() -> None:
+    with pytest.raises(InvalidInputError, match="did you mean"):
+        render_fields_with(["statu"], "trackingId")
+    with pytest.raises(InvalidInputError):
+        render_fields_with("status(", "trackingId")

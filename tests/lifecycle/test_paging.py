@@ -3,28 +3,50 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
 
 from cryptshare_async import InvalidInputError
-from cryptshare_async._paging import Pager
+from cryptshare_async._paging import REPEAT_LIMIT, Pager
+
+
+def item(n: int) -> dict[str, Any]:
+    return {"trackingId": f"T{n}", "n": n}
 
 
 class FakeServer:
-    """Serves ``total`` items numbered from 0 in pages; records the pages asked for."""
+    """Serves ``total`` items numbered from 0 in pages; records the pages asked for.
 
-    def __init__(self, total: int, page_size: int, *, ignore_page: bool = False) -> None:
-        self.items = [{"n": i} for i in range(total)]
+    ``created`` (request index → count) adds that many new items at the front, newest
+    first like the real lists, just before answering that request.
+    """
+
+    def __init__(
+        self,
+        total: int,
+        page_size: int,
+        *,
+        ignore_page: bool = False,
+        created: Callable[[int], int] = lambda _: 0,
+    ) -> None:
+        self.items = [item(i) for i in range(total)]
         self.page_size = page_size
         self.ignore_page = ignore_page
+        self.created = created
         self.asked: list[int] = []
+        self.newest = 0
 
     async def fetch(self, page: int) -> Sequence[Any]:
+        count = self.created(len(self.asked))
         self.asked.append(page)
         assert len(self.asked) < 1000, "the pager loops"
+        for _ in range(count):  # new items are numbered -1, -2, ... and listed first
+            self.newest -= 1
+            self.items.insert(0, item(self.newest))
         if self.ignore_page:
             page = 1
         start = (page - 1) * self.page_size
@@ -94,15 +116,73 @@ async def test_limit_zero_requests_nothing() -> None:
     assert server.asked == []
 
 
-async def test_repeated_page_stops_with_a_warning_instead_of_looping(
+async def test_a_server_ignoring_page_stops_after_repeats_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     server = FakeServer(50, 10, ignore_page=True)
     with caplog.at_level(logging.WARNING, logger="cryptshare_async"):
         items = [n async for n in pager(server)]
-    assert items == list(range(10))  # page 1 once; the repeat is not yielded
-    assert server.asked == [1, 2]
-    assert "page 2 repeats page 1" in caplog.text
+    assert items == list(range(10))  # page 1 once; the repeats hold nothing new
+    assert server.asked == list(range(1, REPEAT_LIMIT + 2))
+    assert f"pages 2 to {REPEAT_LIMIT + 1} all repeat page 1" in caplog.text
+    assert "ignore the page parameter" in caplog.text
+
+
+async def test_without_keys_a_server_ignoring_page_still_stops() -> None:
+    server = FakeServer(50, 10, ignore_page=True)
+    items = [n async for n in pager(server, key=lambda _: None)]
+    assert items == list(range(10)) * REPEAT_LIMIT  # nothing tells the repeats apart
+    assert len(server.asked) == REPEAT_LIMIT + 1
+
+
+def first_rounds(rounds: int, count: int) -> Callable[[int], int]:
+    """``count`` items created before each of requests 1 to ``rounds`` (not the first)."""
+    return lambda index: count if 1 <= index <= rounds else 0
+
+
+@pytest.mark.parametrize("created", [1, 3, 9, 10, 11, 20, 25])
+@pytest.mark.parametrize("page_size", [1, 10])
+async def test_items_created_during_the_listing_are_neither_lost_nor_repeated(
+    created: int, page_size: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Up to REPEAT_LIMIT - 1 rounds: even shifts of exactly one page never end it.
+    server = FakeServer(37, page_size, created=first_rounds(REPEAT_LIMIT - 1, created))
+    with caplog.at_level(logging.WARNING, logger="cryptshare_async"):
+        items = [n async for n in pager(server)]
+    assert len(items) == len(set(items))
+    assert set(range(37)) <= set(items)  # every item that existed at the start
+    assert set(items) <= {i["n"] for i in server.items}
+    assert caplog.text == ""
+
+
+async def test_a_full_page_of_seen_items_is_not_the_end() -> None:
+    # The old pager stopped at page 2 here (it took the shifted page for a repeat).
+    server = FakeServer(17, 5, created=first_rounds(2, 5))
+    pages = [p async for p in pager(server).pages()]
+    assert [n for p in pages for n in p] == list(range(17))
+    assert server.asked == [1, 2, 3, 4, 5, 6]
+    assert [p.number for p in pages] == [1, 4, 5, 6]  # pages 2 and 3 held only seen items
+
+
+async def test_pages_hold_the_items_not_seen_before_and_limit_counts_distinct_items() -> None:
+    server = FakeServer(30, 10, created=first_rounds(1, 4))
+    pages = [p async for p in pager(server).pages()]
+    assert [(p.number, list(p), p.is_last) for p in pages] == [
+        (1, list(range(10)), False),
+        (2, list(range(10, 16)), False),  # 4 of its 10 items were on page 1
+        (3, list(range(16, 26)), False),
+        (4, list(range(26, 30)), True),
+    ]
+    server = FakeServer(30, 10, created=first_rounds(1, 4))
+    assert await pager(server, limit=17).collect() == list(range(17))
+    assert server.asked == [1, 2, 3]
+
+
+async def test_duplicates_within_one_page_are_dropped() -> None:
+    async def fetch(page: int) -> Sequence[Any]:
+        return [item(1), item(2), item(1)] if page == 1 else []
+
+    assert await Pager(fetch, numbers, page_size=3).collect() == [1, 2]
 
 
 async def test_each_iteration_starts_again_and_nothing_is_fetched_before() -> None:
@@ -142,7 +222,7 @@ async def test_abandoning_the_iteration_cancels_the_request_ahead() -> None:
 
     async def fetch(page: int) -> Sequence[Any]:
         if page == 1:
-            return [{"n": i} for i in range(10)]
+            return [item(i) for i in range(10)]
         started.set()
         try:
             await asyncio.Event().wait()
@@ -165,7 +245,7 @@ async def test_an_error_fetching_a_page_reaches_the_consumer() -> None:
     async def fetch(page: int) -> Sequence[Any]:
         if page == 2:
             raise RuntimeError("page 2 failed")
-        return [{"n": i} for i in range(10)]
+        return [item(i) for i in range(10)]
 
     seen: list[int] = []
 
@@ -192,3 +272,88 @@ def test_invalid_arguments_are_rejected(kwargs: dict[str, Any]) -> None:
     server = FakeServer(1, 10)
     with pytest.raises(InvalidInputError):
         Pager(server.fetch, numbers, **kwargs)
+
+
+class ExceptionContexts:
+    """Collects what the loop's exception handler receives, "never retrieved" included."""
+
+    def __init__(self) -> None:
+        self.contexts: list[dict[str, Any]] = []
+
+    def __call__(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        self.contexts.append(context)
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(c.get("message")) + repr(c.get("exception")) for c in self.contexts]
+
+
+async def _settle() -> None:
+    """Let asyncio close abandoned generators, then drop unreferenced tasks."""
+    for _ in range(10):
+        await asyncio.sleep(0)
+    gc.collect()
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def failing_second_page(page: int) -> Sequence[Any]:
+    if page == 2:
+        raise RuntimeError("page 2 failed")
+    return [item(i) for i in range(10)]
+
+
+@pytest.mark.parametrize("how", ["break", "aclose", "abandoned", "structure_error"])
+async def test_a_failed_prefetch_is_always_retrieved(how: str) -> None:
+    loop = asyncio.get_running_loop()
+    handler = ExceptionContexts()
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(handler)
+    try:
+        if how == "break":
+            async for _n in Pager(failing_second_page, numbers, page_size=10):
+                await _settle()  # page 2 fails meanwhile
+                break
+        elif how == "aclose":
+            pages = Pager(failing_second_page, numbers, page_size=10).pages()
+            await anext(pages)
+            await _settle()
+            await pages.aclose()
+        elif how == "abandoned":
+            # Abandoned without closing: only garbage collection ends the generator.
+            iterator = aiter(Pager(failing_second_page, numbers, page_size=10))
+            await anext(iterator)
+            await _settle()
+            del iterator
+        else:
+
+            def broken(raw: Sequence[Any]) -> tuple[int, ...]:
+                raise ValueError("cannot structure")
+
+            with pytest.raises(ValueError, match="cannot structure"):
+                await Pager(failing_second_page, broken, page_size=10).collect()
+        await _settle()
+    finally:
+        loop.set_exception_handler(previous)
+    assert handler.messages == []
+
+
+async def test_a_failed_prefetch_is_raised_when_its_page_is_reached() -> None:
+    loop = asyncio.get_running_loop()
+    handler = ExceptionContexts()
+    loop.set_exception_handler(handler)
+    seen: list[int] = []
+
+    async def consume() -> None:
+        async for n in Pager(failing_second_page, numbers, page_size=10):
+            await _settle()  # page 2 fails while page 1 is consumed
+            seen.append(n)
+
+    try:
+        with pytest.raises(RuntimeError, match="page 2 failed"):
+            await consume()
+        await _settle()
+    finally:
+        loop.set_exception_handler(None)
+    assert seen == list(range(10))
+    assert handler.messages == []
