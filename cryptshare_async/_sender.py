@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import _protocol as protocol
 from ._converter import structure, unstructure
+from ._created import claim_created
 from ._errors import InvalidInputError
 from ._fields import FieldsLike
 from ._finishing import run_to_end
@@ -155,7 +156,16 @@ class Sender:
         request = protocol.create_session_request(self._email, unstructure(body), language=language)
 
         async def create() -> str:
-            return protocol.created_id(request, await self.send(request))
+            response = await self.send(request)
+            return await claim_created(
+                self.send,
+                request,
+                response,
+                request_url=str(self._client.transport.url_for(request)),
+                undo=lambda tracking_id: protocol.delete_session_request(self._email, tracking_id),
+                what="transfer session",
+                orphan_hint="it cannot be used and the server removes it when it expires",
+            )
 
         # Cancelled in flight, the session may exist anyway: learn its id and delete it.
         tracking_id = await run_to_end(create, on_late_success=self._abandon_session)

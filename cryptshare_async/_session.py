@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from . import _protocol as protocol
 from . import _upload
 from ._converter import structure, unstructure
+from ._created import claim_created
 from ._enums import PasswordMode, SecurityModeName
-from ._errors import InvalidInputError
+from ._errors import InvalidInputError, ResponseParseError
 from ._models import (
     FileRegistration,
-    FileRegistrationResult,
     NotificationMessage,
     OneTimePasswordConfig,
     SecurityMode,
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from ._sender import Sender
 
 __all__ = ["TransferSession"]
+
+logger = logging.getLogger("cryptshare_async")
 
 
 class TransferSession:
@@ -148,9 +151,22 @@ class TransferSession:
         """
         self._check_open()
         request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
-        tracking_id = protocol.created_id(request, await self._sender.send(request))
+        response = await self._sender.send(request)
+        found = protocol.read_created_id(request, response, request_url=self._url(request))
         self._ended = "finalized"
-        return Transfer(self._sender, tracking_id)
+        if found.id is None:
+            # Nothing to undo: the transfer exists and its recipients may be notified.
+            text = (
+                f"{protocol.describe_answer(request, response)} {found.problem}; the session"
+                " was finalized, so the transfer exists: find its tracking id with"
+                " sender.sent_transfers()"
+            )
+            logger.warning("%s", text)
+            raise ResponseParseError(text)
+        return Transfer(self._sender, found.id)
+
+    def _url(self, request: protocol.ApiRequest) -> str:
+        return str(self._sender.client.transport.url_for(request))
 
     # ------------------------------------------------------------ files, step by step
 
@@ -167,15 +183,18 @@ class TransferSession:
         body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
         request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
         response = await self._sender.send(request)
-        protocol.raise_for_status(request, response)
-        if response.body:
-            try:
-                data = protocol.json_data(request, response)
-            except Exception:
-                data = None
-            if isinstance(data, dict) and "fileId" in data:
-                return structure(data, FileRegistrationResult).file_id
-        return protocol.created_id(request, response)
+        return await claim_created(
+            self._sender.send,
+            request,
+            response,
+            request_url=self._url(request),
+            undo=lambda file_id: protocol.delete_file_request(
+                self._sender.email, self._tracking_id, file_id
+            ),
+            what="file registration",
+            orphan_hint="look for it in state().files and remove it before finalizing,"
+            " or delete the session",
+        )
 
     async def remove_file(self, file_id: str) -> None:
         """Remove a registered file (and its content) from the session."""
