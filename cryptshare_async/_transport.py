@@ -14,6 +14,7 @@ import ssl
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Protocol
+from urllib.parse import unquote
 
 import aiohttp
 from attrs import Attribute, define, field, validators
@@ -81,11 +82,37 @@ class StreamBody(Protocol):
     def open(self) -> AsyncIterator[bytes]: ...
 
 
-_CONNECTION_ERRORS = (
-    aiohttp.ClientConnectionError,
-    aiohttp.ClientPayloadError,
-    ConnectionError,
-)
+# Every way aiohttp can fail to deliver an answer: connection trouble, a payload that
+# breaks off, and an answer that is not valid HTTP (ClientResponseError wraps the parser's
+# complaint). OSError covers the socket itself; TimeoutError is one and is caught first.
+_CONNECTION_ERRORS = (aiohttp.ClientError, OSError)
+_SECRET_HEADERS = ("X-CS-ClientId", "X-CS-VerificationToken", "X-CS-Password")
+_MAX_DETAIL = 300
+
+
+def _failure(request: ApiRequest, exc: BaseException, headers: Mapping[str, str]) -> TransportError:
+    """The library's error for an aiohttp failure, made *outside* the ``except`` block
+    by the caller: aiohttp's exceptions carry the request headers (secrets), so they are
+    neither chained nor kept, only their type and their scrubbed, trimmed text."""
+    detail = f"{type(exc).__name__}: {exc}"
+    for name in _SECRET_HEADERS:
+        value = headers.get(name)
+        if value:
+            for form in {value, unquote(value)}:
+                detail = detail.replace(form, "***")
+    if len(detail) > _MAX_DETAIL:
+        detail = detail[: _MAX_DETAIL - 1] + "…"
+    if isinstance(exc, TimeoutError):
+        return RequestTimeoutError(
+            f"{request.method} {request.url_path} timed out ({detail})",
+            method=request.method,
+            path=request.url_path,
+        )
+    return TransportError(
+        f"{request.method} {request.url_path} failed: {detail}",
+        method=request.method,
+        path=request.url_path,
+    )
 
 
 class Transport:
@@ -175,7 +202,7 @@ class Transport:
                     retryable
                     and policy.retry_on_connection_errors
                     and attempt < policy.max_attempts
-                    and not isinstance(exc.__cause__, asyncio.TimeoutError)
+                    and not isinstance(exc, RequestTimeoutError)
                 ):
                     await asyncio.sleep(policy.delay(attempt))
                     continue
@@ -203,6 +230,7 @@ class Transport:
             data = StreamBodyPayload(iterator, size=body.size)
             send_headers["Content-Type"] = "application/octet-stream"
             send_headers["Content-Length"] = str(body.size)
+        failure: TransportError | None = None
         try:
             async with session.request(
                 request.method,
@@ -214,29 +242,20 @@ class Transport:
             ) as resp:
                 content = await resp.read()
                 response = ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
-        except TimeoutError as exc:
-            if data is None or data.body_error is None:
-                raise RequestTimeoutError(
-                    f"{request.method} {request.url_path} timed out",
-                    method=request.method,
-                    path=request.url_path,
-                ) from exc
         except _CONNECTION_ERRORS as exc:
             # aiohttp reports a failure of the body itself (an integrity check, a progress
             # callback) as a connection error: that one is raised unchanged below, and
             # never retried.
             if data is None or data.body_error is None:
-                raise TransportError(
-                    f"{request.method} {request.url_path} failed: {type(exc).__name__}: {exc}",
-                    method=request.method,
-                    path=request.url_path,
-                ) from exc
+                failure = _failure(request, exc, send_headers)
         finally:
             if iterator is not None:
                 aclose = getattr(iterator, "aclose", None)
                 if aclose is not None:
                     with suppress(Exception):
                         await aclose()
+        if failure is not None:
+            raise failure
         if data is not None and data.body_error is not None:
             # Raised outside the except blocks, so the body's exception keeps its context.
             raise data.body_error
@@ -248,6 +267,7 @@ class Transport:
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Open a response for streaming (downloads). Error statuses raise typed errors."""
         session = await self._get_session()
+        failure: TransportError | None = None
         try:
             async with session.request(
                 request.method, self.url_for(request), headers=dict(headers), allow_redirects=False
@@ -259,15 +279,7 @@ class Transport:
                         ApiResponse(status=resp.status, headers=dict(resp.headers), body=content),
                     )
                 yield resp
-        except TimeoutError as exc:
-            raise RequestTimeoutError(
-                f"{request.method} {request.url_path} timed out",
-                method=request.method,
-                path=request.url_path,
-            ) from exc
         except _CONNECTION_ERRORS as exc:
-            raise TransportError(
-                f"{request.method} {request.url_path} failed: {type(exc).__name__}: {exc}",
-                method=request.method,
-                path=request.url_path,
-            ) from exc
+            failure = _failure(request, exc, headers)
+        if failure is not None:
+            raise failure
