@@ -462,6 +462,8 @@ _BY_STATUS: Final[dict[int, type[ApiError]]] = {
     429: RateLimitedError,
 }
 
+#: A server's errorMessage is cut to this many characters (a sane one is one sentence).
+_MAX_ERROR_MESSAGE: Final = 500
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
@@ -488,9 +490,19 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 
 
 def _excerpt(body: bytes, limit: int = 200) -> str:
-    text = body.decode("utf-8", "replace")
+    # Only the start can show: do not decode and scan a body of megabytes.
+    text = body[: limit * 64].decode("utf-8", "replace")
     text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _loads(body: bytes) -> Any:
+    """``json.loads``; nesting too deep for the parser is a ``ValueError`` too."""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        pass  # raised outside the handler: no need to keep a traceback thousands deep
+    raise ValueError("the JSON document is nested too deeply")
 
 
 def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
@@ -502,13 +514,15 @@ def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
     code: int | None = None
     message = ""
     try:
-        document = json.loads(response.body) if response.body else None
+        document = _loads(response.body) if response.body else None
     except ValueError:
         document = None
     if isinstance(document, dict) and isinstance(document.get("errorCode"), int):
         code = document["errorCode"]
         raw_message = document.get("errorMessage")
         message = raw_message if isinstance(raw_message, str) else ""
+        if len(message) > _MAX_ERROR_MESSAGE:
+            message = message[: _MAX_ERROR_MESSAGE - 1] + "…"
     else:
         message = _excerpt(response.body)
     cls = _BY_CODE.get(code) if code is not None else None
@@ -546,7 +560,7 @@ def json_data(request: ApiRequest, response: ApiResponse) -> Any:
     """
     raise_for_status(request, response)
     try:
-        document = json.loads(response.body)
+        document = _loads(response.body)
     except ValueError as exc:
         raise ResponseParseError(
             f"{request.method} {request.url_path} answered HTTP {response.status} with a body"
@@ -644,8 +658,8 @@ def _body_id(request: ApiRequest, response: ApiResponse) -> tuple[bool, str | No
     if not response.body:
         return False, None
     try:
-        document = json.loads(response.body)
-    except (ValueError, RecursionError):
+        document = _loads(response.body)
+    except ValueError:
         return False, None
     data = document.get("data") if isinstance(document, dict) else None
     if not isinstance(data, dict):

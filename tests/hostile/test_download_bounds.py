@@ -115,6 +115,6 @@ async def test_without_an_announced_size_content_length_bounds_the_download(
     connect: Connect, tmp_path: Path
 ) -> None:
     reply = http("200 OK", b"abcd", {"Content-Type": "application/octet-stream"})
-    async with connect(only(reply)) as (_, client):
+    async with connect(only(reply), read=10.0) as (_, client):
         path = await download(client, tmp_path, size=None)
     assert path.read_bytes() == b"abcd"
