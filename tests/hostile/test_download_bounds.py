@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -118,3 +119,15 @@ async def test_without_an_announced_size_content_length_bounds_the_download(
     async with connect(only(reply), read=10.0) as (_, client):
         path = await download(client, tmp_path, size=None)
     assert path.read_bytes() == b"abcd"
+
+
+async def test_content_length_of_an_encoded_body_is_not_compared_with_the_size(
+    connect: Connect, tmp_path: Path
+) -> None:
+    data = b"0123456789"
+    packed = gzip.compress(data)
+    assert len(packed) != ANNOUNCED
+    reply = http("200 OK", packed, {"Content-Encoding": "gzip"})
+    async with connect(only(reply), read=10.0) as (_, client):
+        path = await download(client, tmp_path)
+    assert path.read_bytes() == data
