@@ -141,7 +141,10 @@ class Sender:
         """Open a transfer session to the given recipients (fixed from now on).
 
         ``language`` (``Accept-Language``) presets the sender and recipient language.
-        Every address is checked before anything is sent.
+        Every address is checked before anything is sent. An answer whose ``Location``
+        does not name the new session usably raises :class:`ResponseParseError`, after
+        deleting the session if the answer's body names it (otherwise the message says
+        an orphan session may be left until it expires).
         """
         to_list, cc_list, bcc_list = validate_recipients(to, cc, bcc)
         for what, value in (("name", name), ("phone", phone)):

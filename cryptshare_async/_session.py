@@ -148,6 +148,9 @@ class TransferSession:
         """Finish the session: the server starts processing and the transfer is made.
 
         Returns a :class:`Transfer` to read its status and wait until it is active.
+        If the server's answer does not name the transfer usably (see
+        :func:`~cryptshare_async._protocol.read_created_id`), raises
+        :class:`ResponseParseError`: the transfer exists anyway, and nothing is undone.
         """
         self._check_open()
         request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
@@ -172,7 +175,11 @@ class TransferSession:
 
     async def register_file(self, file_name: str, size: int, checksum: str | None = None) -> str:
         """Register a file (name unique in the session, size in bytes, optional checksum
-        in the session's algorithm); returns its file id. Content follows separately."""
+        in the session's algorithm); returns its file id. Content follows separately.
+
+        An answer that does not name the new file usably raises
+        :class:`ResponseParseError`, after removing the file if the answer's body names
+        it (otherwise the message says an orphan registration may be left)."""
         self._check_open()
         if not isinstance(file_name, str) or not file_name or file_name != file_name.strip():
             raise InvalidInputError(
