@@ -605,7 +605,9 @@ def read_created_id(
 
     The id is the last segment of ``Location``, whose path must be the request's
     collection (``request.created_in``) plus exactly one segment that
-    :func:`~._validation.server_id` accepts. ``Location`` may be absolute or relative
+    :func:`~._validation.server_id` accepts (with or without the path prefix of the
+    client's base URL: a server behind a prefixing proxy may not know it). ``Location``
+    may be absolute or relative
     (resolved against ``request_url``, the URL the request went to, per RFC 3986); an
     absolute one must be http(s), without user information, on the server's host
     (scheme and port may differ: TLS-terminating proxies often report their own). A
@@ -700,10 +702,11 @@ def _location_id(
     prefix = ""
     if base is not None and base.path.endswith(request.url_path):
         prefix = base.path[: len(base.path) - len(request.url_path)]
-    collection = prefix + _API_PREFIX + (request.created_in or request.path)
+    collection = _API_PREFIX + (request.created_in or request.path)
     head, _, last = path.removesuffix("/").rpartition("/")
-    if not _same_path(head, collection):
-        return None, f"its path is not one segment below {collection}"
+    # Behind a reverse proxy that adds a path prefix, the server may not know the prefix.
+    if not (_same_path(head, prefix + collection) or _same_path(head, collection)):
+        return None, f"its path is not one segment below {prefix + collection}"
     if server_id(unquote(last)) is None:
         return None, "its last segment is not a usable id"
     return unquote(last), ""
