@@ -210,3 +210,37 @@ async def test_bad_bodies(
     connect: Connect, request: pytest.FixtureRequest, operation: str, case: str
 ) -> None:
     await run_case(connect, operation, BAD_BODY[case], request)
+
+
+SESSION_STATE = {"data": {"fileChecksumAlgorithm": "SHA256", "files": []}, "meta": {}}
+FILES = f"/api/users/{SENDER}/transfer-sessions/{TID}/files"
+
+
+def upload_route(reply: Reply) -> Callable[[Seen], Reply]:
+    """Healthy answers to the session read and the registration; ``reply`` to the PUT."""
+
+    def route(seen: Seen) -> Reply:
+        if seen.method == "GET":
+            return http("200 OK", json.dumps(SESSION_STATE).encode(), JSON)
+        if seen.method == "POST":
+            body = json.dumps({"data": {"fileId": "F1"}}).encode()
+            return http("201 Created", body, {**JSON, "Location": f"{FILES}/F1"})
+        if seen.method == "DELETE":
+            return http("204 No Content")
+        return reply
+
+    return route
+
+
+@pytest.mark.parametrize("case", BROKEN)
+async def test_broken_answers_to_an_upload_remove_the_registered_file(
+    connect: Connect, case: str
+) -> None:
+    async with connect(upload_route(BROKEN[case])) as (server, client):
+        session = client.sender(SENDER).session(TID)
+        with pytest.raises(CryptshareError) as caught:
+            await session.upload(b"abc", file_name="a.txt")
+    assert_typed_and_clean(caught.value)
+    assert len(str(caught.value)) < 2000
+    assert [seen.path for seen in server.requests("DELETE")] == [f"{FILES}/F1"]
+    assert server.requests("PUT")  # the failure came from the content, after registering
