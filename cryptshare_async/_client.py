@@ -38,7 +38,7 @@ from ._retry import RetryPolicy
 from ._sender import Sender
 from ._tokens import MemoryTokenStore, TokenKey, TokenStore
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Timeouts, TransportSettings
-from ._transport_api import StreamBody, StreamedResponse, Transport
+from ._transport_api import StreamBody, StreamedResponse, Transport, request_url
 from ._validation import validate_client_id, validate_email, validate_header_value
 from ._verification import Fetch, TokenManager
 
@@ -306,6 +306,11 @@ class CryptshareClient:
 
     def token_key(self, email: str) -> TokenKey:
         return TokenKey.for_sender(str(self._base_url), self._require_client_id(), email)
+
+    def url_for(self, request: ApiRequest) -> URL:
+        """The full URL ``request`` goes to (also what a relative ``Location`` resolves
+        against)."""
+        return request_url(self._base_url, request)
 
     def _require_client_id(self) -> str:
         if self._client_id is None:

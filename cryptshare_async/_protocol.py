@@ -41,18 +41,21 @@ from ._errors import (
     VerificationError,
     WrongPasswordError,
 )
-from ._validation import email_path_segment, path_segment, validate_header_value
+from ._validation import email_path_segment, path_segment, server_id, validate_header_value
 
 __all__ = [
     "MAJOR_API_VERSION",
     "ApiRequest",
     "ApiResponse",
+    "CreatedId",
     "TokenUse",
     "build_headers",
     "created_id",
+    "describe_answer",
     "error_for_response",
     "json_data",
     "raise_for_status",
+    "read_created_id",
 ]
 
 MAJOR_API_VERSION: Final = 1
@@ -79,6 +82,8 @@ class ApiRequest:
     ``path`` is relative to ``/api`` and already percent-encoded. ``json`` is a
     JSON-ready value (``None``: no body). ``minimum_minor_version`` is what this endpoint
     needs (``None``: the client's floor). ``idempotent`` requests may be retried.
+    ``created_in`` is the collection (relative to ``/api``) in which the resource a
+    ``201`` answer names must lie (``None``: nothing is created).
     """
 
     method: str
@@ -93,6 +98,7 @@ class ApiRequest:
     sender_email: str | None = None
     extra_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     streamed_body: bool = False
+    created_in: str | None = None
 
     @idempotent.default
     def _idempotent_by_method(self) -> bool:
@@ -198,6 +204,7 @@ def create_session_request(
         expected=_CREATED,
         language=language,
         sender_email=email,
+        created_in=f"{_user(email)}/transfer-sessions",
     )
 
 
@@ -236,6 +243,7 @@ def finalize_session_request(email: str, tracking_id: str) -> ApiRequest:
         token=TokenUse.REQUIRED,
         expected=_CREATED,
         sender_email=email,
+        created_in=f"{_user(email)}/transfers",
     )
 
 
@@ -247,6 +255,7 @@ def register_file_request(email: str, tracking_id: str, body: Mapping[str, Any])
         token=TokenUse.REQUIRED,
         expected=_CREATED,
         sender_email=email,
+        created_in=_session(email, tracking_id) + "/files",
     )
 
 
@@ -456,6 +465,8 @@ _BY_STATUS: Final[dict[int, type[ApiError]]] = {
     429: RateLimitedError,
 }
 
+#: A server's errorMessage is cut to this many characters (a sane one is one sentence).
+_MAX_ERROR_MESSAGE: Final = 500
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 # A broken token answer must not put the token into an error message.
@@ -542,6 +553,8 @@ def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
         code = document["errorCode"]
         raw_message = document.get("errorMessage")
         message = raw_message if isinstance(raw_message, str) else ""
+        if len(message) > _MAX_ERROR_MESSAGE:
+            message = message[: _MAX_ERROR_MESSAGE - 1] + "…"
     else:
         message = _excerpt(response.body)
     cls = _BY_CODE.get(code) if code is not None else None
@@ -602,30 +615,161 @@ def json_data(request: ApiRequest, response: ApiResponse) -> Any:
     return document
 
 
-def created_id(request: ApiRequest, response: ApiResponse) -> str:
-    """The id of a created resource: the last path segment of ``Location``.
+#: A ``Location`` longer than this is refused unread (a sane one is ~100 characters).
+MAX_LOCATION_LENGTH: Final = 2048
+_SHOWN_LOCATION: Final = 120
+# Long runs of token-like characters are hidden when a Location is quoted in an error:
+# a hostile or confused server could echo a client id or token into it.
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_~+=%.-]{40,}")
 
-    ``Location`` may be absolute or relative; a trailing slash or query is ignored.
-    Without ``Location``, a ``{"data": {"fileId": ...}}`` body is used (file registration).
+
+@define(frozen=True, slots=True)
+class CreatedId:
+    """What a ``201`` answer says about the resource it created.
+
+    ``id`` is set when the answer names the resource usably. Otherwise ``problem``
+    says what was wrong, and ``recovered`` holds the id if another part of the answer
+    names it safely (so the caller can delete what it cannot use).
+    """
+
+    id: str | None
+    problem: str = ""
+    recovered: str | None = None
+
+
+def describe_answer(request: ApiRequest, response: ApiResponse) -> str:
+    """``"POST /api/... answered HTTP 201"``: the start of an error message."""
+    return f"{request.method} {request.url_path} answered HTTP {response.status}"
+
+
+def read_created_id(
+    request: ApiRequest, response: ApiResponse, *, request_url: str | None = None
+) -> CreatedId:
+    """Read the id of the resource a ``201`` answer created (non-2xx answers raise).
+
+    The id is the last segment of ``Location``, whose path must be the request's
+    collection (``request.created_in``) plus exactly one segment that
+    :func:`~._validation.server_id` accepts (with or without the path prefix of the
+    client's base URL: a server behind a prefixing proxy may not know it). ``Location``
+    may be absolute or relative
+    (resolved against ``request_url``, the URL the request went to, per RFC 3986); an
+    absolute one must be http(s), without user information, on the server's host
+    (scheme and port may differ: TLS-terminating proxies often report their own). A
+    query or fragment is ignored; one trailing slash is tolerated; dot segments and
+    Locations over :data:`MAX_LOCATION_LENGTH` characters are refused. Without
+    ``Location``, the body's ``fileId`` (registration) or ``trackingId`` is used. A
+    body id that disagrees with ``Location`` makes the answer unusable.
+
+    Example::
+
+        >>> req = create_session_request("a@example.com", {})
+        >>> where = {"Location": "/api/users/a@example.com/transfer-sessions/T1"}
+        >>> read_created_id(req, ApiResponse(201, where, b"")).id
+        'T1'
     """
     raise_for_status(request, response)
+    present, body_id = _body_id(request, response)
     location = _header(response.headers, "Location")
-    if location:
-        path = urlsplit(location).path.rstrip("/")
-        segment = path.rsplit("/", 1)[-1]
-        if segment:
-            return unquote(segment)
-    if response.body:
-        try:
-            data = json_data(request, response)
-        except ResponseParseError:
-            data = None
-        if isinstance(data, dict):
-            for key in ("fileId", "trackingId", "id"):
-                value = data.get(key)
-                if isinstance(value, str) and value:
-                    return value
-    raise ResponseParseError(
-        f"{request.method} {request.url_path} answered HTTP {response.status} without a"
-        " Location header naming the new resource"
+    if location is None:
+        if body_id is not None:
+            return CreatedId(body_id)
+        return CreatedId(None, "without a Location header naming the new resource")
+    location_id, reason = _location_id(request, location, request_url)
+    if location_id is None:
+        return CreatedId(
+            None, f"with an unusable Location {_shown(location)}: {reason}", recovered=body_id
+        )
+    if present and body_id != location_id:
+        return CreatedId(
+            None,
+            f"naming the new resource twice, differently: Location {_shown(location)}"
+            " and the body's id",
+            recovered=location_id,
+        )
+    return CreatedId(location_id)
+
+
+def created_id(
+    request: ApiRequest, response: ApiResponse, *, request_url: str | None = None
+) -> str:
+    """The id :func:`read_created_id` finds, or :class:`ResponseParseError`."""
+    found = read_created_id(request, response, request_url=request_url)
+    if found.id is None:
+        raise ResponseParseError(f"{describe_answer(request, response)} {found.problem}")
+    return found.id
+
+
+def _body_id(request: ApiRequest, response: ApiResponse) -> tuple[bool, str | None]:
+    """(whether the body names an id, the id if it is usable)."""
+    if not response.body:
+        return False, None
+    try:
+        document = _loads(response.body)
+    except ValueError:
+        return False, None
+    data = document.get("data") if isinstance(document, dict) else None
+    if not isinstance(data, dict):
+        return False, None
+    key = "fileId" if (request.created_in or "").endswith("/files") else "trackingId"
+    if key not in data:
+        return False, None
+    return True, server_id(data[key])
+
+
+def _location_id(
+    request: ApiRequest, location: str, request_url: str | None
+) -> tuple[str | None, str]:
+    if len(location) > MAX_LOCATION_LENGTH:
+        return None, f"it is longer than {MAX_LOCATION_LENGTH} characters"
+    if not location or any(c.isspace() or not c.isprintable() for c in location):
+        return None, "it is empty or contains white space or control characters"
+    try:
+        parts = urlsplit(location)
+        base = urlsplit(request_url) if request_url else None
+        host = parts.hostname
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return None, "it is not a URL"
+    if parts.scheme or parts.netloc:
+        if parts.scheme.lower() not in {"http", "https"}:
+            return None, "it is not an http(s) URL"
+        if "@" in parts.netloc:
+            return None, "it carries user information"
+        if base is not None and (host or "") != (base.hostname or ""):
+            return None, "it names another host than the server"
+        path = parts.path
+    elif parts.path.startswith("/"):
+        path = parts.path
+    else:
+        base_path = base.path if base is not None else request.url_path
+        path = base_path.rsplit("/", 1)[0] + "/" + parts.path
+    prefix = ""
+    if base is not None and base.path.endswith(request.url_path):
+        prefix = base.path[: len(base.path) - len(request.url_path)]
+    collection = _API_PREFIX + (request.created_in or request.path)
+    head, _, last = path.removesuffix("/").rpartition("/")
+    # Behind a reverse proxy that adds a path prefix, the server may not know the prefix.
+    if not (_same_path(head, prefix + collection) or _same_path(head, collection)):
+        return None, f"its path is not one segment below {prefix + collection}"
+    if server_id(unquote(last)) is None:
+        return None, "its last segment is not a usable id"
+    return unquote(last), ""
+
+
+def _same_path(left: str, right: str) -> bool:
+    """Equal paths, segment by segment, ignoring percent-encoding and case."""
+    a, b = left.split("/"), right.split("/")
+    return len(a) == len(b) and all(
+        unquote(x).casefold() == unquote(y).casefold() for x, y in zip(a, b, strict=True)
     )
+
+
+def _shown(location: str) -> str:
+    """``location`` fit to quote in an error: no query or fragment, no token-like runs,
+    at most :data:`_SHOWN_LOCATION` characters."""
+    text = location[:MAX_LOCATION_LENGTH].split("?", 1)[0].split("#", 1)[0]
+    text = _TOKEN_LIKE.sub(lambda m: f"<{len(m.group())} characters>", text)
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    if len(text) > _SHOWN_LOCATION:
+        text = text[: _SHOWN_LOCATION - 1] + "…"
+    return repr(text)

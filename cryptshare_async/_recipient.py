@@ -33,6 +33,7 @@ import os
 import secrets
 import threading
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -291,7 +292,11 @@ class RecipientTransfer:
 
         Returns the path written. Raises :class:`DownloadTargetExistsError` if the
         target exists (unless ``overwrite``), :class:`DownloadIntegrityError` on a
-        mismatch; in every failure the temporary file is removed.
+        mismatch; in every failure the temporary file is removed. The download stops
+        as soon as the server sends more than the announced size (or a
+        ``Content-Length`` other than it): no more than the announced size is ever
+        written. A file listed without a size is bounded by ``Content-Length`` when
+        the server sends one; without either, it is written as it comes, unbounded.
 
         Example::
 
@@ -387,11 +392,15 @@ class RecipientTransfer:
         sink = _FileSink(temporary, algorithm)
         try:
             async with self._client.stream(request) as response:
+                limit = _size_limit(entry, response.headers)
                 pending: list[bytes] = []
                 pending_size = received = 0
                 if progress is not None:
                     await progress.report(offset)
                 async for chunk in response.iter_chunks(WRITE_CHUNK):
+                    if limit is not None and received + len(chunk) > limit:
+                        # Checked before the chunk is kept: never more than announced on disk.
+                        raise _too_long(entry, limit)
                     pending.append(chunk)
                     pending_size += len(chunk)
                     received += len(chunk)
@@ -409,6 +418,57 @@ class RecipientTransfer:
             sink.discard()
             raise
         return target
+
+
+def _size_limit(entry: TransferFile, headers: Mapping[str, str]) -> int | None:
+    """The most bytes the download may have: the announced size, else Content-Length.
+
+    A ``Content-Length`` of the (undecoded) body that disagrees with the announced size
+    is refused before anything is read. ``None``: neither is known, nothing bounds it.
+    """
+    length = _content_length(entry, headers)
+    if entry.size is not None:
+        if length is not None and length != entry.size:
+            raise DownloadIntegrityError(
+                f"{_label(entry)}: the server sends {length} bytes (Content-Length) but"
+                f" announced {entry.size}",
+                what="size",
+                expected=str(entry.size),
+                actual=str(length),
+            )
+        return entry.size
+    return length
+
+
+def _content_length(entry: TransferFile, headers: Mapping[str, str]) -> int | None:
+    """The Content-Length, when it counts the bytes written (no content coding)."""
+    values = [v for k, v in headers.items() if k.lower() == "content-length"]
+    coding = next((v for k, v in headers.items() if k.lower() == "content-encoding"), "")
+    if not values or coding.strip().lower() not in {"", "identity"}:
+        return None
+    text = values[0].strip()
+    if len(set(values)) > 1 or not text.isascii() or not text.isdigit():
+        raise DownloadIntegrityError(
+            f"{_label(entry)}: the server sent an invalid Content-Length",
+            what="size",
+            expected=str(entry.size),
+            actual="invalid",
+        )
+    return int(text)
+
+
+def _too_long(entry: TransferFile, limit: int) -> DownloadIntegrityError:
+    return DownloadIntegrityError(
+        f"{_label(entry)}: the server sent more than the {limit} bytes it announced;"
+        " the download was stopped and nothing was kept",
+        what="size",
+        expected=str(limit),
+        actual=f"more than {limit}",
+    )
+
+
+def _label(entry: TransferFile) -> str:
+    return repr(entry.file_name or entry.id)
 
 
 def _check(entry: TransferFile, sink: _FileSink, algorithm: str | None) -> None:

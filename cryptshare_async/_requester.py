@@ -15,6 +15,8 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from yarl import URL
+
 from ._protocol import ApiRequest, ApiResponse
 from ._tokens import TokenKey
 from ._transport_api import StreamBody, StreamedResponse
@@ -30,6 +32,8 @@ class Requester(Protocol):
     def tokens(self) -> TokenManager: ...
 
     def token_key(self, email: str) -> TokenKey: ...
+
+    def url_for(self, request: ApiRequest) -> URL: ...
 
     async def send(
         self, request: ApiRequest, *, token: str | None = None, body: StreamBody | None = None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import _protocol as protocol
 from ._converter import structure, unstructure
+from ._created import claim_created
 from ._errors import InvalidInputError
 from ._fields import FieldsLike
 from ._finishing import run_to_end
@@ -159,7 +160,10 @@ class Sender:
         """Open a transfer session to the given recipients (fixed from now on).
 
         ``language`` (``Accept-Language``) presets the sender and recipient language.
-        Every address is checked before anything is sent.
+        Every address is checked before anything is sent. An answer whose ``Location``
+        does not name the new session usably raises :class:`ResponseParseError`, after
+        deleting the session if the answer's body names it (otherwise the message says
+        an orphan session may be left until it expires).
         """
         to_list, cc_list, bcc_list = validate_recipients(to, cc, bcc)
         for what, value in (("name", name), ("phone", phone)):
@@ -179,7 +183,19 @@ class Sender:
             nonlocal created_with
             sent = await self._exchange(request)
             created_with = sent.token
-            return protocol.created_id(request, sent.response)
+
+            async def undo_send(undo: ApiRequest) -> ApiResponse:
+                return (await self._exchange(undo, token=created_with)).response
+
+            return await claim_created(
+                undo_send,
+                request,
+                sent.response,
+                request_url=str(self._client.url_for(request)),
+                undo=lambda tracking_id: protocol.delete_session_request(self._email, tracking_id),
+                what="transfer session",
+                orphan_hint="it cannot be used and the server removes it when it expires",
+            )
 
         # Cancelled in flight, the session may exist anyway: learn its id and delete it.
         tracking_id = await run_to_end(

@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from . import _protocol as protocol
 from . import _upload
 from ._converter import structure, unstructure
+from ._created import claim_created
 from ._enums import PasswordMode, SecurityModeName
-from ._errors import InvalidInputError
+from ._errors import InvalidInputError, ResponseParseError
 from ._models import (
     FileRegistration,
-    FileRegistrationResult,
     NotificationMessage,
     OneTimePasswordConfig,
     SecurityMode,
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from ._transport import StreamBody
 
 __all__ = ["TransferSession"]
+
+logger = logging.getLogger("cryptshare_async")
 
 
 class TransferSession:
@@ -166,18 +169,38 @@ class TransferSession:
         """Finish the session: the server starts processing and the transfer is made.
 
         Returns a :class:`Transfer` to read its status and wait until it is active.
+        If the server's answer does not name the transfer usably (see
+        :func:`~cryptshare_async._protocol.read_created_id`), raises
+        :class:`ResponseParseError`: the transfer exists anyway, and nothing is undone.
         """
         self._check_open()
         request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
-        tracking_id = protocol.created_id(request, await self.send(request))
+        response = await self.send(request)
+        found = protocol.read_created_id(request, response, request_url=self._url(request))
         self._ended = "finalized"
-        return Transfer(self._sender, tracking_id)
+        if found.id is None:
+            # Nothing to undo: the transfer exists and its recipients may be notified.
+            text = (
+                f"{protocol.describe_answer(request, response)} {found.problem}; the session"
+                " was finalized, so the transfer exists: find its tracking id with"
+                " sender.sent_transfers()"
+            )
+            logger.warning("%s", text)
+            raise ResponseParseError(text)
+        return Transfer(self._sender, found.id)
+
+    def _url(self, request: protocol.ApiRequest) -> str:
+        return str(self._sender.client.url_for(request))
 
     # ------------------------------------------------------------ files, step by step
 
     async def register_file(self, file_name: str, size: int, checksum: str | None = None) -> str:
         """Register a file (name unique in the session, size in bytes, optional checksum
-        in the session's algorithm); returns its file id. Content follows separately."""
+        in the session's algorithm); returns its file id. Content follows separately.
+
+        An answer that does not name the new file usably raises
+        :class:`ResponseParseError`, after removing the file if the answer's body names
+        it (otherwise the message says an orphan registration may be left)."""
         self._check_open()
         if not isinstance(file_name, str) or not file_name or file_name != file_name.strip():
             raise InvalidInputError(
@@ -188,15 +211,18 @@ class TransferSession:
         body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
         request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
         response = await self.send(request)
-        protocol.raise_for_status(request, response)
-        if response.body:
-            try:
-                data = protocol.json_data(request, response)
-            except Exception:
-                data = None
-            if isinstance(data, dict) and "fileId" in data:
-                return structure(data, FileRegistrationResult).file_id
-        return protocol.created_id(request, response)
+        return await claim_created(
+            self.send,
+            request,
+            response,
+            request_url=self._url(request),
+            undo=lambda file_id: protocol.delete_file_request(
+                self._sender.email, self._tracking_id, file_id
+            ),
+            what="file registration",
+            orphan_hint="look for it in state().files and remove it before finalizing,"
+            " or delete the session",
+        )
 
     async def remove_file(self, file_id: str) -> None:
         """Remove a registered file (and its content) from the session."""

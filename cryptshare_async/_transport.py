@@ -35,7 +35,7 @@ from ._errors import (
 )
 from ._protocol import ApiRequest, ApiResponse
 from ._scrub import describe, secrets_in
-from ._transport_api import StreamBody, StreamedResponse
+from ._transport_api import StreamBody, StreamedResponse, request_url
 from ._transport_body import StreamBodyPayload
 from ._version import __version__
 
@@ -189,12 +189,8 @@ class AiohttpTransport:
         return self._settings
 
     def url_for(self, request: ApiRequest) -> URL:
-        """The full URL; the path is already percent-encoded, so yarl must not re-encode it."""
-        path = self._base_url.raw_path.rstrip("/") + request.url_path
-        url = self._base_url.with_path(path, encoded=True)
-        if request.query:
-            url = url.with_query(list(request.query))
-        return url
+        """The full URL of ``request`` on this transport's server."""
+        return request_url(self._base_url, request)
 
     async def _get_session(self) -> aiohttp.ClientSession:
         if self._closed:

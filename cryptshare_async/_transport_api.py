@@ -31,12 +31,26 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
+from yarl import URL
+
 from ._errors import InvalidInputError
 from ._protocol import ApiRequest, ApiResponse
 
-__all__ = ["StreamBody", "StreamedResponse", "Transport"]
+__all__ = ["StreamBody", "StreamedResponse", "Transport", "request_url"]
 
 DEFAULT_READ_SIZE = 256 * 1024
+
+
+def request_url(base_url: URL, request: ApiRequest) -> URL:
+    """The full URL of ``request`` under ``base_url`` (the server root).
+
+    The path is already percent-encoded, so yarl must not encode it again.
+    """
+    path = base_url.raw_path.rstrip("/") + request.url_path
+    url = base_url.with_path(path, encoded=True)
+    if request.query:
+        url = url.with_query(list(request.query))
+    return url
 
 
 class StreamBody(Protocol):

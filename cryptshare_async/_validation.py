@@ -22,6 +22,7 @@ __all__ = [
     "email_path_segment",
     "generate_client_id",
     "path_segment",
+    "server_id",
     "validate_client_id",
     "validate_email",
     "validate_header_value",
@@ -95,6 +96,34 @@ def path_segment(value: str, *, what: str) -> str:
     if not isinstance(value, str) or not value or value in {".", ".."}:
         raise InvalidInputError(f"{what} must be a non-empty str, got {value!r}")
     return quote(value, safe="")
+
+
+#: Ids the server hands out (tracking ids, file ids): RFC 3986 unreserved characters.
+SERVER_ID_MAX_LENGTH = 200
+_SERVER_ID = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def server_id(value: object) -> str | None:
+    """``value`` if it is usable as an id the server made, else ``None``.
+
+    Usable: a str of 1 to 200 RFC 3986 unreserved characters (letters, digits,
+    ``-._~``) that is not ``.`` or ``..``, so it is one path segment as it stands.
+
+    Example::
+
+        >>> server_id("20240522-065711-H8UoUSI6")
+        '20240522-065711-H8UoUSI6'
+        >>> server_id("..") is None
+        True
+    """
+    if (
+        not isinstance(value, str)
+        or not 1 <= len(value) <= SERVER_ID_MAX_LENGTH
+        or value in {".", ".."}
+        or not _SERVER_ID.fullmatch(value)
+    ):
+        return None
+    return value
 
 
 def validate_header_value(value: str, *, what: str, secret: bool = False) -> str:

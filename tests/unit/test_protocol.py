@@ -142,7 +142,6 @@ def test_api_error_pickles_and_keeps_fields() -> None:
         "/api/users/a@example.com/transfer-sessions/20240522-065711-H8UoUSI6",
         "transfer-sessions/20240522-065711-H8UoUSI6",
         "https://share.example.com/api/users/a@example.com/transfer-sessions/20240522-065711-H8UoUSI6/",
-        "20240522-065711-H8UoUSI6",
     ],
 )
 def test_created_id_from_absolute_or_relative_location(location: str) -> None:
