@@ -20,6 +20,7 @@ import aiohttp
 from yarl import URL
 
 from . import _protocol as protocol
+from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
 from ._converter import structure, structure_list
 from ._errors import ConfigurationError, InvalidInputError, VerificationError
 from ._models import (
@@ -94,6 +95,10 @@ class CryptshareClient:
         allow_insecure_http: permit ``http://`` to hosts other than loopback.
         token_store: where tokens live (default: in memory).
         token_refresh_margin: a token expiring sooner than this is treated as expired.
+        cleanup_grace: seconds a failed or cancelled call waits for its in-flight
+            request or its clean-up (removing what it left on the server) before it
+            returns; what is left then runs on in the background.
+        cleanup_close_timeout: seconds :meth:`aclose` waits for such clean-ups.
 
     The client is safe to share between tasks of one event loop. Use it as an async
     context manager, or call :meth:`aclose`.
@@ -116,6 +121,8 @@ class CryptshareClient:
         allow_insecure_http: bool = False,
         token_store: TokenStore | None = None,
         token_refresh_margin: timedelta = timedelta(seconds=60),
+        cleanup_grace: float = DEFAULT_CLEANUP_GRACE,
+        cleanup_close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
     ) -> None:
         self._base_url = _check_base_url(base_url, allow_insecure_http)
         self._client_id = validate_client_id(client_id) if client_id is not None else None
@@ -148,6 +155,13 @@ class CryptshareClient:
             token_store if token_store is not None else MemoryTokenStore(),
             refresh_margin=token_refresh_margin,
         )
+        for what, seconds in (
+            ("cleanup_grace", cleanup_grace),
+            ("cleanup_close_timeout", cleanup_close_timeout),
+        ):
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise ConfigurationError(f"{what} must be seconds >= 0, got {seconds!r}")
+        self._cleanups = Cleanups(grace=cleanup_grace, close_timeout=cleanup_close_timeout)
 
     def __repr__(self) -> str:
         return f"CryptshareClient({str(self._base_url)!r})"
@@ -164,8 +178,16 @@ class CryptshareClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool if the client made it. Safe to call twice."""
+        """Finish the clean-ups still running (at most ``cleanup_close_timeout``), then
+        close the connection pool if the client made it. Safe to call twice."""
+        await self._cleanups.aclose()
         await self._transport.aclose()
+
+    @property
+    def cleanup_failures(self) -> tuple[CleanupFailure, ...]:
+        """Clean-ups that did not complete (a file or session a failed or cancelled call
+        left on the server and could not remove), oldest first; also logged."""
+        return self._cleanups.failures
 
     @property
     def base_url(self) -> URL:

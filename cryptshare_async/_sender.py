@@ -10,7 +10,6 @@ Example::
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -43,8 +42,6 @@ if TYPE_CHECKING:
     from ._transport import StreamBody
 
 __all__ = ["Sender"]
-
-logger = logging.getLogger("cryptshare_async")
 
 
 class Sender:
@@ -157,20 +154,17 @@ class Sender:
         async def create() -> str:
             return protocol.created_id(request, await self.send(request))
 
-        # Cancelled in flight, the session may exist anyway: learn its id and delete it.
-        tracking_id = await run_to_end(create, on_late_success=self._abandon_session)
+        # Cancelled in flight, the session may exist anyway: learn its id and delete it
+        # (within the client's clean-up grace period, else in the background).
+        tracking_id = await run_to_end(
+            create, self._client._cleanups, "session", undo=self._abandon_session
+        )
         return TransferSession(self, tracking_id)
 
     async def _abandon_session(self, tracking_id: str) -> None:
+        """Delete a session a cancelled ``create_session`` left (failures are recorded)."""
         request = protocol.delete_session_request(self._email, tracking_id)
-        try:
-            protocol.raise_for_status(request, await self.send(request))
-        except Exception as exc:
-            logger.warning(
-                "could not delete the transfer session %s left by a cancelled create_session: %s",
-                tracking_id,
-                type(exc).__name__,
-            )
+        protocol.raise_for_status(request, await self.send(request))
 
     def session(self, tracking_id: str) -> TransferSession:
         """A handle on an existing, not yet finalized session (no request is made)."""

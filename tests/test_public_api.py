@@ -14,6 +14,7 @@ EXPECTED = sorted(
         "ChecksumAlgorithm",
         "ChecksumMismatchError",
         "ChecksumMode",
+        "CleanupFailure",
         "ConfigurationError",
         "CryptshareClient",
         "CryptshareError",

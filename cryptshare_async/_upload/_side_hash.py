@@ -1,7 +1,8 @@
 """A second hash over the same blocks, computed in a helper thread beside the caller's.
 
 The pre-pass needs the registered digest (SHA-256) and a CRC-32 of the same bytes; on two
-cores the CRC then costs no extra time. Both hashing libraries release the GIL.
+cores the CRC then costs no extra time. Both hashing libraries release the GIL. Built on
+the kit's :class:`~cryptshare_async._threads.Lane` (depth 1).
 
 Example::
 
@@ -14,10 +15,9 @@ Example::
 
 from __future__ import annotations
 
-import queue
-import threading
 from types import TracebackType
 
+from .._threads import Lane
 from ._hashing import Hasher
 
 __all__ = ["SideHasher"]
@@ -33,13 +33,9 @@ class SideHasher:
 
     def __init__(self, hasher: Hasher) -> None:
         self._hasher = hasher
-        self._blocks: queue.SimpleQueue[bytes | memoryview | None] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(1)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._work, name="cryptshare-upload-side-hash", daemon=True
+        self._lane: Lane[bytes | memoryview] = Lane(
+            hasher.update, depth=1, name="cryptshare-upload-side-hash"
         )
-        self._thread.start()
 
     def __enter__(self) -> SideHasher:
         return self
@@ -50,31 +46,13 @@ class SideHasher:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._blocks.put(None)
-        self._thread.join()
+        self._lane.close(discard=exc_type is not None)
 
     def update(self, data: bytes | memoryview) -> None:
         """Queue ``data``, after waiting until the previous block is hashed."""
-        self._idle.acquire()
-        if self._error is not None:
-            self._idle.release()
-            raise self._error
-        self._blocks.put(data)
+        self._lane.put(data)
 
     def hexdigest(self) -> str:
         """The digest of every block given, once the last one is hashed."""
-        self._idle.acquire()
-        self._idle.release()
-        if self._error is not None:
-            raise self._error
+        self._lane.drain()
         return self._hasher.hexdigest()
-
-    def _work(self) -> None:
-        while (data := self._blocks.get()) is not None:
-            try:
-                if self._error is None:
-                    self._hasher.update(data)
-            except BaseException as exc:  # handed to the caller's next update()
-                self._error = exc
-            finally:
-                self._idle.release()

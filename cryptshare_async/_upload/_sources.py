@@ -286,7 +286,7 @@ class _OpenedFile(OpenedSource):
                     advance(offset)
                 return PrePass(hasher.hexdigest(), crc.hexdigest())
 
-        return await run_in_thread(work, progress=progress)
+        return await run_in_thread(work, progress=progress, name="cryptshare-upload-hash")
 
     def check_unchanged(self) -> None:
         fd = self._require_fd()
@@ -347,7 +347,7 @@ class _OpenedBytes(OpenedSource):
                     advance(min(offset + _PREHASH_BLOCK, view.nbytes))
                 return PrePass(hasher.hexdigest(), crc.hexdigest() if crc is not None else None)
 
-        return await run_in_thread(work, progress=progress)
+        return await run_in_thread(work, progress=progress, name="cryptshare-upload-hash")
 
 
 class _SliceStream(ChunkStream):
