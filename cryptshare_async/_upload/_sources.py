@@ -14,6 +14,7 @@ before anything is registered on the server.
 from __future__ import annotations
 
 import abc
+import collections
 import contextlib
 import os
 import stat
@@ -27,8 +28,8 @@ from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, HasherPair, PrePass
 from ._progress import ProgressReporter
-from ._reader import Advance, ChunkReader, ReadChunk, run_in_thread
-from ._side_hash import SideHasher
+from ._reader import DEFAULT_CHUNK_SIZE, Advance, ChunkReader, ReadChunk, run_in_thread
+from ._side_hash import SideHasher, StreamHasher
 
 __all__ = [
     "BytesSource",
@@ -401,7 +402,7 @@ class _OpenedStream(OpenedSource):
         return self._stream
 
     def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
-        return _IterableStream(self._fresh(), self.size, hasher)
+        return _IterableStream(self._fresh(), self.size, hasher, chunk_size)
 
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
@@ -432,52 +433,93 @@ class _OpenedStream(OpenedSource):
 
 
 class _IterableStream(ChunkStream):
-    """Chunks of a user's async iterable, one item behind so that the last chunk is
-    known to be the last (and checked) before it is sent."""
+    """Chunks of a caller's async iterable, kept one piece behind so that the last chunk
+    is known to be the last (and checked) before it is sent.
 
-    def __init__(self, stream: AsyncIterable[bytes], size: int, hasher: Hasher | None) -> None:
+    Nothing CPU-heavy runs in the event loop: the bytes are hashed in a worker thread
+    (:class:`StreamHasher`), a large mutable buffer is copied in one, and a large item
+    is passed on in zero-copy slices of ``chunk_size`` (a connection handed one huge
+    buffer would copy what the socket does not take at once into its own buffer).
+    """
+
+    def __init__(
+        self,
+        stream: AsyncIterable[bytes],
+        size: int,
+        hasher: Hasher | None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
         self._iterator = aiter(stream)
         self._size = size
-        self._hasher = hasher
-        self._pending: bytes | None = None
-        self._total = 0
+        self._hasher = StreamHasher(hasher) if hasher is not None else None
+        self._chunk_size = chunk_size
+        self._pieces: collections.deque[bytes | memoryview] = collections.deque()
+        self._total = 0  # bytes taken from the iterable
+        self._sent = 0  # bytes handed on in chunks
         self._done = False
 
     async def __anext__(self) -> ReadChunk:
         if self._done:
             raise StopAsyncIteration
-        while True:
+        while len(self._pieces) < 2:
             try:
                 item = await anext(self._iterator)
             except StopAsyncIteration:
-                return self._finish(overrun=False)
+                return await self._finish(overrun=False)
             if not isinstance(item, bytes | bytearray | memoryview):
                 raise InvalidInputError(
                     f"an upload stream must yield bytes, got {type(item).__name__}"
                 )
-            data = bytes(item) if not isinstance(item, bytes) else item
-            if not data:
+            if not item:
                 continue
+            data = item if isinstance(item, bytes) else await _frozen(item)
             if self._total + len(data) > self._size:
                 self._total += len(data)
-                return self._finish(overrun=True)
+                return await self._finish(overrun=True)
             self._total += len(data)
             if self._hasher is not None:
-                self._hasher.update(data)
-            previous, self._pending = self._pending, data
-            if previous is not None:
-                return ReadChunk(previous, self._total - len(data))
+                await self._hasher.update(data)
+            self._split(data)
+        piece = self._pieces.popleft()
+        self._sent += len(piece)
+        return ReadChunk(piece, self._sent)
 
-    def _finish(self, *, overrun: bool) -> ReadChunk:
+    def _split(self, data: bytes) -> None:
+        if len(data) <= self._chunk_size:
+            self._pieces.append(data)
+            return
+        view = memoryview(data)
+        for offset in range(0, len(data), self._chunk_size):
+            self._pieces.append(view[offset : offset + self._chunk_size])
+
+    async def _finish(self, *, overrun: bool) -> ReadChunk:
         self._done = True
-        data = self._pending or b""
-        digest = self._hasher.hexdigest() if self._hasher is not None and not overrun else None
+        data = self._pieces.popleft() if self._pieces else b""
+        digest = None
+        if self._hasher is not None and not overrun:
+            digest = await self._hasher.hexdigest()
         end = self._total
         return ReadChunk(data, end, True, digest, short=end < self._size, overrun=overrun)
 
     async def aclose(self) -> None:
         self._done = True
-        close = getattr(self._iterator, "aclose", None)
-        if close is not None:
-            with contextlib.suppress(Exception):
-                await close()
+        self._pieces.clear()
+        try:
+            if self._hasher is not None:
+                await self._hasher.aclose()
+        finally:
+            close = getattr(self._iterator, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
+
+
+#: A mutable buffer at least this large is copied in a worker thread.
+_COPY_IN_THREAD = 1 << 20
+
+
+async def _frozen(item: bytearray | memoryview) -> bytes:
+    """An immutable copy of ``item`` (so the bytes hashed are the bytes sent)."""
+    if len(item) < _COPY_IN_THREAD:
+        return bytes(item)
+    return await run_in_thread(lambda _stop, _advance: bytes(item), name="cryptshare-upload-copy")
