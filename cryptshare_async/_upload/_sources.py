@@ -14,6 +14,7 @@ before anything is registered on the server.
 from __future__ import annotations
 
 import abc
+import asyncio
 import collections
 import contextlib
 import os
@@ -436,10 +437,12 @@ class _IterableStream(ChunkStream):
     """Chunks of a caller's async iterable, kept one piece behind so that the last chunk
     is known to be the last (and checked) before it is sent.
 
-    Nothing CPU-heavy runs in the event loop: the bytes are hashed in a worker thread
-    (:class:`StreamHasher`), a large mutable buffer is copied in one, and a large item
-    is passed on in zero-copy slices of ``chunk_size`` (a connection handed one huge
-    buffer would copy what the socket does not take at once into its own buffer).
+    Nothing CPU-heavy runs in one step of the event loop: an item larger than
+    ``chunk_size`` is cut into zero-copy slices (a connection handed one huge buffer
+    would copy what the socket does not take at once into its own buffer); a mutable
+    item is copied when taken (the caller may refill it for the next one), one slice per
+    loop step (a copy holds the GIL wherever it runs); the bytes are hashed in a worker
+    thread (:class:`StreamHasher`).
     """
 
     def __init__(
@@ -455,7 +458,7 @@ class _IterableStream(ChunkStream):
         self._chunk_size = chunk_size
         self._pieces: collections.deque[bytes | memoryview] = collections.deque()
         self._total = 0  # bytes taken from the iterable
-        self._sent = 0  # bytes handed on in chunks
+        self._sent = 0  # bytes passed on in chunks
         self._done = False
 
     async def __anext__(self) -> ReadChunk:
@@ -470,31 +473,44 @@ class _IterableStream(ChunkStream):
                 raise InvalidInputError(
                     f"an upload stream must yield bytes, got {type(item).__name__}"
                 )
-            if not item:
+            length = len(item) if not isinstance(item, memoryview) else item.nbytes
+            if not length:
                 continue
-            data = item if isinstance(item, bytes) else await _frozen(item)
-            if self._total + len(data) > self._size:
-                self._total += len(data)
+            self._total += length
+            if self._total > self._size:
                 return await self._finish(overrun=True)
-            self._total += len(data)
-            if self._hasher is not None:
-                await self._hasher.update(data)
-            self._split(data)
-        piece = self._pieces.popleft()
-        self._sent += len(piece)
-        return ReadChunk(piece, self._sent)
+            await self._split(item, length)
+        data = await self._take()
+        self._sent += len(data)
+        return ReadChunk(data, self._sent)
 
-    def _split(self, data: bytes) -> None:
-        if len(data) <= self._chunk_size:
-            self._pieces.append(data)
+    async def _split(self, item: bytes | bytearray | memoryview, length: int) -> None:
+        if isinstance(item, bytes) and length <= self._chunk_size:
+            self._pieces.append(item)
             return
-        view = memoryview(data)
-        for offset in range(0, len(data), self._chunk_size):
-            self._pieces.append(view[offset : offset + self._chunk_size])
+        view = memoryview(item).cast("B")
+        immutable = isinstance(view.obj, bytes)
+        for offset in range(0, length, self._chunk_size):
+            piece = view[offset : offset + self._chunk_size]
+            if immutable:
+                self._pieces.append(piece)
+                continue
+            self._pieces.append(piece.tobytes())
+            if length > self._chunk_size:
+                await asyncio.sleep(0)  # one slice per loop step
+
+    async def _take(self) -> bytes | memoryview:
+        """The next piece, hashed."""
+        piece = self._pieces.popleft()
+        if self._hasher is not None:
+            await self._hasher.update(piece)
+        return piece
 
     async def _finish(self, *, overrun: bool) -> ReadChunk:
         self._done = True
-        data = self._pieces.popleft() if self._pieces else b""
+        data: bytes | memoryview = b""
+        if self._pieces:  # after an overrun, never sent: the final check fails first
+            data = self._pieces.popleft() if overrun else await self._take()
         digest = None
         if self._hasher is not None and not overrun:
             digest = await self._hasher.hexdigest()
@@ -512,14 +528,3 @@ class _IterableStream(ChunkStream):
             if close is not None:
                 with contextlib.suppress(Exception):
                     await close()
-
-
-#: A mutable buffer at least this large is copied in a worker thread.
-_COPY_IN_THREAD = 1 << 20
-
-
-async def _frozen(item: bytearray | memoryview) -> bytes:
-    """An immutable copy of ``item`` (so the bytes hashed are the bytes sent)."""
-    if len(item) < _COPY_IN_THREAD:
-        return bytes(item)
-    return await run_in_thread(lambda _stop, _advance: bytes(item), name="cryptshare-upload-copy")

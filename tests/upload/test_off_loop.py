@@ -14,6 +14,9 @@ import pytest
 from cryptshare_async._session import TransferSession
 from cryptshare_async._upload import BytesSource, ChecksumMode, StreamSource
 from cryptshare_async._upload._hashing import ChecksumAlgorithm, Crc32, Hasher
+from cryptshare_async.testing import Emulator
+
+from .conftest import stored_files
 
 DATA = os.urandom(3 * 1024 * 1024 + 4321)
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -104,3 +107,21 @@ async def test_a_large_stream_item_is_sent_in_slices_and_hashed_as_taken(
     assert chunks[-1].final and chunks[-1].end == len(DATA)
     assert chunks[-1].digest == DIGEST
     assert [c.end for c in chunks] == sorted(c.end for c in chunks)
+
+
+@pytest.mark.parametrize("step", [4096, 1 << 20, 3 << 20])
+async def test_a_stream_refilling_one_buffer_sends_each_item_as_it_was(
+    emu: Emulator, session: TransferSession, step: int
+) -> None:
+    buffer = bytearray(step)
+
+    async def refilled() -> AsyncIterator[bytearray]:
+        for offset in range(0, len(DATA), step):
+            piece = DATA[offset : offset + step]
+            buffer[: len(piece)] = piece
+            yield buffer if len(piece) == step else buffer[: len(piece)]
+
+    source = StreamSource(refilled(), size=len(DATA), name="refilled.bin")  # type: ignore[arg-type]
+    uploaded = await session.upload(source)
+    assert uploaded.checksum == DIGEST
+    assert stored_files(emu, session) == {"refilled.bin": DATA}
