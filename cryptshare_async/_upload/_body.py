@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from .._errors import ChecksumMismatchError, SizeMismatchError, SourceChangedError, UploadError
@@ -91,6 +92,9 @@ class UploadBody:
                 if chunk.data:
                     yield chunk.data  # type: ignore[misc]
                     sent += len(chunk.data)
+                    # A socket that takes every chunk at once never makes the writer
+                    # wait: let other tasks run between two chunks all the same.
+                    await asyncio.sleep(0)
                 if progress is not None:
                     await progress.report(sent)
                 if chunk.final:
