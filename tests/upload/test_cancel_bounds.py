@@ -214,3 +214,16 @@ def _assert_no_client_task() -> None:
 def _code_file(task: asyncio.Task[object]) -> str:
     code = getattr(task.get_coro(), "cr_code", None)
     return code.co_filename if code is not None and "testing" not in code.co_filename else ""
+
+
+async def test_a_failed_delete_of_a_late_session_is_recorded(emu: Emulator) -> None:
+    async with _client(emu, close_timeout=5) as client:
+        alice = client.sender(SENDER)
+        await alice.verify_with_client_id()
+        emu.add_fault(FaultRule(method="POST", path="*/transfer-sessions", delay=0.3, times=1))
+        emu.add_fault(FaultRule(method="DELETE", path="*/transfer-sessions/*", status=500))
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await alice.create_session(to=["bob@example.org"], name="Alice", phone="+49 1")
+    [tracking_id] = emu.store.sessions  # created late, and the delete failed
+    assert client.cleanup_failures == (CleanupFailure("session", tracking_id, None, "ServerError"),)
