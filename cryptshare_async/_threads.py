@@ -8,7 +8,7 @@ loop use both cores. The pieces, one job each:
   progress relay, and a shielded join (a cancelled caller returns only once the thread
   has stopped);
 - :class:`Producer`: a thread producing items for the event loop through a bounded
-  hand-off (memory stays at ``depth`` items);
+  hand-off (memory stays at ``depth`` items), stopped between two items on close;
 - :class:`Lane`: a thread consuming items in order, handed over by the event loop or by
   another thread through a bounded hand-off;
 - :func:`wait_through_cancellation`: await a future to its end even if the caller is
@@ -17,7 +17,7 @@ loop use both cores. The pieces, one job each:
 Example::
 
     digest = await run_in_thread(lambda stop, advance: hash_file(stop, advance), progress=p)
-    lane = Lane(hasher.update, depth=4)
+    lane = Lane(hasher.update, depth=4, name="cryptshare-hash")
     await lane.aput(chunk)
     await lane.adrain()          # every chunk hashed (re-raises the lane's error)
     await lane.aclose()          # thread ended, also when the caller is being cancelled
@@ -52,7 +52,7 @@ _POLL: Final = 1.0
 
 
 class ProgressSink(Protocol):
-    """Where a worker's progress goes (e.g. ``ProgressSink``), on the event loop."""
+    """Where a worker's progress goes (e.g. ``ProgressReporter``), on the event loop."""
 
     def report(self, done: int, /) -> Awaitable[None]: ...
 
