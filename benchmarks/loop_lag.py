@@ -161,6 +161,7 @@ async def main() -> None:
     parser.add_argument("--transfers", type=int, default=2000)
     parser.add_argument("--tick-ms", type=float, default=1.0)
     parser.add_argument("--storage-dir", default="/dev/shm")
+    parser.add_argument("--only", default="", help="run only operations whose name has this")
     args = parser.parse_args()
     size = args.size_mib * MIB
     ticker = Ticker(args.tick_ms / 1000)
@@ -202,6 +203,9 @@ async def main() -> None:
                 (f"upload stream {args.size_mib} MiB (one item)", up(one_item)),
                 (f"download {args.size_mib} MiB", lambda: bench.download(transfer_id, password)),
                 (f"listing {args.transfers} transfers", bench.listing),
+            ]
+            operations = [
+                (n, job) for n, job in operations if args.only in n or n.startswith("idle")
             ]
             ticking = asyncio.create_task(ticker.run())
             try:

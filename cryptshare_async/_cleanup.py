@@ -115,7 +115,7 @@ class Cleanups:
         self, tracking_id: str, file_id: str, remove: Callable[[str], Awaitable[object]]
     ) -> asyncio.Task[CleanupFailure | None]:
         """Start removing a registered file: ``await remove(file_id)``."""
-        return self._start(_Target("file", tracking_id, file_id), remove(file_id))
+        return self._start(_Target("file", tracking_id, file_id), lambda: remove(file_id))
 
     def undo_late(
         self,
@@ -141,22 +141,29 @@ class Cleanups:
                 target.tracking_id = id_of(result)
             await undo(result)
 
-        return self._start(target, finish())
+        return self._start(target, finish)
 
     def _start(
-        self, target: _Target, work: Awaitable[object]
+        self, target: _Target, work: Callable[[], Awaitable[object]]
     ) -> asyncio.Task[CleanupFailure | None]:
         task = asyncio.get_running_loop().create_task(self._guard(target, work))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def done(task: asyncio.Task[CleanupFailure | None]) -> None:
+            self._tasks.discard(task)
+            if task.cancelled():  # by aclose() running out of time, or the loop ending
+                self._record(target.failure(TimeoutError()), "was given up when the client closed")
+
+        task.add_done_callback(done)
         return task
 
-    async def _guard(self, target: _Target, work: Awaitable[object]) -> CleanupFailure | None:
+    async def _guard(
+        self, target: _Target, work: Callable[[], Awaitable[object]]
+    ) -> CleanupFailure | None:
+        # ``work`` is called here, not earlier: a task cancelled before its first step
+        # must not leave a coroutine that was never awaited.
         try:
-            await work
-        except asyncio.CancelledError:
-            self._record(target.failure(TimeoutError()), "was given up when the client closed")
-            raise
+            await work()
         except Exception as exc:
             return self._record(target.failure(exc), "failed")
         return None
@@ -180,19 +187,19 @@ class Cleanups:
         return await wait_through_cancellation(task, bound=self.grace)
 
     async def aclose(self) -> None:
-        """Await every clean-up still running, at most ``close_timeout`` seconds in all;
-        cancel (and record as failed) those still running then."""
-        tasks = set(self._tasks)
-        if not tasks:
-            return
-        _, late = await asyncio.wait(tasks, timeout=self.close_timeout)
-        for task in late:
-            task.cancel()
-        if late:
-            await asyncio.wait(late)
-        for task in tasks:  # retrieved: failures are recorded, not raised
-            if not task.cancelled():
-                task.exception()
+        """Await every clean-up still running (also those started meanwhile), at most
+        ``close_timeout`` seconds in all; cancel (and record as failed) those left then."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.close_timeout
+        while self._tasks:
+            tasks = set(self._tasks)
+            remaining = deadline - loop.time()
+            if remaining > 0:
+                await asyncio.wait(tasks, timeout=remaining)
+                continue
+            for task in tasks:
+                task.cancel()
+            await asyncio.wait(tasks)
 
 
 def note_outcome(
