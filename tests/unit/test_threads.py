@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -215,3 +216,45 @@ async def test_wait_through_cancellation_gives_up_after_its_bound() -> None:
         assert await task is True  # returned within the bound, reporting the cancellation
     assert not future.done()  # the future itself is left alone
     future.cancel()
+
+
+# ------------------------------------------------------------------ run_in_thread
+
+
+async def test_run_in_thread_propagates_the_works_exception_and_joins() -> None:
+    from cryptshare_async._threads import run_in_thread
+
+    boom = KeyError("boom")
+
+    def work(stop: threading.Event, advance: Callable[[int], None]) -> str:
+        advance(1)
+        raise boom
+
+    with pytest.raises(KeyError) as info:
+        await run_in_thread(work, name="t-work")
+    assert info.value is boom
+    for _ in range(100):  # the thread has handed over its outcome and is only returning
+        if not _threads("t-work"):
+            break
+        await asyncio.sleep(0.01)
+    assert _threads("t-work") == []
+
+
+async def test_run_in_thread_cancelled_returns_only_after_the_work_stopped() -> None:
+    from cryptshare_async._threads import run_in_thread
+
+    started, finished = threading.Event(), threading.Event()
+
+    def work(stop: threading.Event, advance: Callable[[int], None]) -> None:
+        started.set()
+        stop.wait(5)
+        time.sleep(0.05)  # a step still running when the stop flag is seen
+        finished.set()
+
+    task = asyncio.create_task(run_in_thread(work, name="t-work"))
+    await asyncio.to_thread(started.wait, 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert finished.is_set()
+    assert _threads("t-work") == []
