@@ -10,6 +10,7 @@ Example::
         transfer = await session.finalize()
 """
 
+from ._cleanup import CleanupFailure
 from ._client import DEFAULT_MINIMUM_MINOR_VERSION, CryptshareClient
 from ._enums import (
     FileState,
@@ -125,6 +126,7 @@ __all__ = [
     "ChecksumAlgorithm",
     "ChecksumMismatchError",
     "ChecksumMode",
+    "CleanupFailure",
     "ConfigurationError",
     "CryptshareClient",
     "CryptshareError",

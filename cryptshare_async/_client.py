@@ -22,6 +22,7 @@ import aiohttp
 from yarl import URL
 
 from . import _protocol as protocol
+from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
 from ._converter import structure, structure_list
 from ._errors import ConfigurationError, InvalidInputError
 from ._models import (
@@ -146,6 +147,10 @@ class CryptshareClient:
             nothing), a token expiring sooner than this is replaced ahead of time.
             Otherwise a token is used until it expires or the server refuses it. Keep
             it well below the server's token term.
+        cleanup_grace: seconds a failed or cancelled call waits for its in-flight
+            request or its clean-up (removing what it left on the server) before it
+            returns; what is left then runs on in the background.
+        cleanup_close_timeout: seconds :meth:`aclose` waits for such clean-ups.
 
     The client is safe to share between tasks of one event loop. Use it as an async
     context manager, or call :meth:`aclose`.
@@ -171,6 +176,8 @@ class CryptshareClient:
         token_refresh_margin: timedelta = timedelta(seconds=60),
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: Transport | None = None,
+        cleanup_grace: float = DEFAULT_CLEANUP_GRACE,
+        cleanup_close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
     ) -> None:
         self._base_url = _check_base_url(
             base_url, _check_flag(allow_insecure_http, "allow_insecure_http")
@@ -249,6 +256,13 @@ class CryptshareClient:
             token_store if token_store is not None else MemoryTokenStore(),
             refresh_margin=token_refresh_margin,
         )
+        for what, seconds in (
+            ("cleanup_grace", cleanup_grace),
+            ("cleanup_close_timeout", cleanup_close_timeout),
+        ):
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+                raise ConfigurationError(f"{what} must be seconds >= 0, got {seconds!r}")
+        self._cleanups = Cleanups(grace=cleanup_grace, close_timeout=cleanup_close_timeout)
 
     def __repr__(self) -> str:
         return f"CryptshareClient({str(self._base_url)!r})"
@@ -265,13 +279,21 @@ class CryptshareClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool if the client made it. Safe to call twice.
+        """Finish the clean-ups still running (at most ``cleanup_close_timeout``), then
+        close the connection pool if the client made it. Safe to call twice.
 
         A ``transport`` or ``session`` passed in is left open for its owner to close.
         """
+        await self._cleanups.aclose()
         self._pipeline.closed = True
         if self._owns_transport:
             await self._transport.aclose()
+
+    @property
+    def cleanup_failures(self) -> tuple[CleanupFailure, ...]:
+        """Clean-ups that did not complete (a file or session a failed or cancelled call
+        left on the server and could not remove), oldest first; also logged."""
+        return self._cleanups.failures
 
     @property
     def base_url(self) -> URL:
@@ -289,6 +311,11 @@ class CryptshareClient:
     @property
     def retry(self) -> RetryPolicy:
         return self._pipeline.retry
+
+    @property
+    def cleanups(self) -> Cleanups:
+        """The clean-ups this client runs for cancelled or failed calls (low level)."""
+        return self._cleanups
 
     @property
     def tokens(self) -> TokenManager:

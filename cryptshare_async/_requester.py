@@ -17,6 +17,7 @@ from typing import Protocol
 
 from yarl import URL
 
+from ._cleanup import Cleanups
 from ._protocol import ApiRequest, ApiResponse
 from ._tokens import TokenKey
 from ._transport_api import StreamBody, StreamedResponse
@@ -30,6 +31,9 @@ class Requester(Protocol):
 
     @property
     def tokens(self) -> TokenManager: ...
+
+    @property
+    def cleanups(self) -> Cleanups: ...
 
     def token_key(self, email: str) -> TokenKey: ...
 

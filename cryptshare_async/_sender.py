@@ -10,7 +10,6 @@ Example::
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -45,8 +44,6 @@ if TYPE_CHECKING:
     from ._transport_api import StreamBody
 
 __all__ = ["Sender"]
-
-logger = logging.getLogger("cryptshare_async")
 
 
 class Sender:
@@ -197,24 +194,20 @@ class Sender:
                 orphan_hint="it cannot be used and the server removes it when it expires",
             )
 
-        # Cancelled in flight, the session may exist anyway: learn its id and delete it.
+        # Cancelled in flight, the session may exist anyway: learn its id and delete it
+        # (within the client's clean-up grace period, else in the background).
         tracking_id = await run_to_end(
-            create, on_late_success=lambda tid: self._abandon_session(tid, created_with)
+            create,
+            self._client.cleanups,
+            "session",
+            undo=lambda tid: self._abandon_session(tid, created_with),
         )
         return TransferSession(self, tracking_id, token=created_with)
 
     async def _abandon_session(self, tracking_id: str, token: StoredToken | None = None) -> None:
+        """Delete a session a cancelled ``create_session`` left (failures are recorded)."""
         request = protocol.delete_session_request(self._email, tracking_id)
-        try:
-            protocol.raise_for_status(
-                request, (await self._exchange(request, token=token)).response
-            )
-        except Exception as exc:
-            logger.warning(
-                "could not delete the transfer session %s left by a cancelled create_session: %s",
-                tracking_id,
-                type(exc).__name__,
-            )
+        protocol.raise_for_status(request, (await self._exchange(request, token=token)).response)
 
     def session(self, tracking_id: str) -> TransferSession:
         """A handle on an existing, not yet finalized session (no request is made).

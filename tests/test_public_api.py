@@ -16,6 +16,7 @@ EXPECTED = sorted(
         "ChecksumAlgorithm",
         "ChecksumMismatchError",
         "ChecksumMode",
+        "CleanupFailure",
         "ConfigurationError",
         "CryptshareClient",
         "CryptshareError",

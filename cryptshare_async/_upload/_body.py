@@ -14,7 +14,10 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from typing import Final
 
 from .._errors import ChecksumMismatchError, SizeMismatchError, SourceChangedError, UploadError
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, PrePass
@@ -23,6 +26,9 @@ from ._reader import DEFAULT_CHUNK_SIZE, ReadChunk
 from ._sources import OpenedSource
 
 __all__ = ["UploadBody"]
+
+#: The longest the body keeps the event loop busy writing chunks without a pause.
+_STEP: Final = 0.002
 
 
 class UploadBody:
@@ -81,6 +87,7 @@ class UploadBody:
                 progress.restart()
                 await progress.report(0)
             sent = 0
+            next_pause = time.monotonic() + _STEP
             while True:
                 try:
                     chunk = await anext(stream)
@@ -91,6 +98,11 @@ class UploadBody:
                 if chunk.data:
                     yield chunk.data  # type: ignore[misc]
                     sent += len(chunk.data)
+                    # A socket that takes every chunk at once never makes the writer
+                    # wait: let other tasks run every few milliseconds all the same.
+                    if time.monotonic() >= next_pause:
+                        await asyncio.sleep(0)
+                        next_pause = time.monotonic() + _STEP
                 if progress is not None:
                     await progress.report(sent)
                 if chunk.final:

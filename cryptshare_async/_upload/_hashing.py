@@ -134,7 +134,7 @@ class Crc32:
 
 
 class HasherPair:
-    """Feeds two hashers the same bytes (the pre-pass of a stream, run in the event loop);
+    """Feeds two hashers the same bytes (the pre-pass of a stream, in a worker thread);
     ``hexdigest()`` is the first one's."""
 
     def __init__(self, first: Hasher, second: Hasher) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from .._errors import InvalidInputError
+from .._threads import wait_through_cancellation
 from ._progress import ProgressCallback
 from ._reader import DEFAULT_CHUNK_SIZE
 from ._sources import Source, as_upload_source
@@ -153,14 +154,8 @@ async def _gather_or_fail(workers: Sequence[asyncio.Future[None]]) -> None:
 
 
 async def _wait_all(workers: Sequence[asyncio.Future[None]]) -> None:
-    cancelled = False
-    while not all(future.done() for future in workers):
-        try:
-            await asyncio.wait(workers)
-        except asyncio.CancelledError:
-            cancelled = True
-    for future in workers:
-        if not future.cancelled():
-            future.exception()  # mark retrieved
-    if cancelled:
+    """Wait until every worker has ended (each within its clean-up grace period), also
+    if cancelled meanwhile (then re-raise); their outcomes are retrieved, not raised."""
+    everyone = asyncio.gather(*workers, return_exceptions=True)
+    if await wait_through_cancellation(everyone):
         raise asyncio.CancelledError

@@ -14,6 +14,8 @@ before anything is registered on the server.
 from __future__ import annotations
 
 import abc
+import asyncio
+import collections
 import contextlib
 import os
 import stat
@@ -27,8 +29,8 @@ from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, HasherPair, PrePass
 from ._progress import ProgressReporter
-from ._reader import Advance, ChunkReader, ReadChunk, run_in_thread
-from ._side_hash import SideHasher
+from ._reader import DEFAULT_CHUNK_SIZE, Advance, ChunkReader, ReadChunk, run_in_thread
+from ._side_hash import SideHasher, StreamHasher
 
 __all__ = [
     "BytesSource",
@@ -286,7 +288,7 @@ class _OpenedFile(OpenedSource):
                     advance(offset)
                 return PrePass(hasher.hexdigest(), crc.hexdigest())
 
-        return await run_in_thread(work, progress=progress)
+        return await run_in_thread(work, progress=progress, name="cryptshare-upload-hash")
 
     def check_unchanged(self) -> None:
         fd = self._require_fd()
@@ -347,7 +349,7 @@ class _OpenedBytes(OpenedSource):
                     advance(min(offset + _PREHASH_BLOCK, view.nbytes))
                 return PrePass(hasher.hexdigest(), crc.hexdigest() if crc is not None else None)
 
-        return await run_in_thread(work, progress=progress)
+        return await run_in_thread(work, progress=progress, name="cryptshare-upload-hash")
 
 
 class _SliceStream(ChunkStream):
@@ -401,7 +403,7 @@ class _OpenedStream(OpenedSource):
         return self._stream
 
     def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
-        return _IterableStream(self._fresh(), self.size, hasher)
+        return _IterableStream(self._fresh(), self.size, hasher, chunk_size)
 
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
@@ -432,52 +434,97 @@ class _OpenedStream(OpenedSource):
 
 
 class _IterableStream(ChunkStream):
-    """Chunks of a user's async iterable, one item behind so that the last chunk is
-    known to be the last (and checked) before it is sent."""
+    """Chunks of a caller's async iterable, kept one piece behind so that the last chunk
+    is known to be the last (and checked) before it is sent.
 
-    def __init__(self, stream: AsyncIterable[bytes], size: int, hasher: Hasher | None) -> None:
+    Nothing CPU-heavy runs in one step of the event loop: an item larger than
+    ``chunk_size`` is cut into zero-copy slices (a connection handed one huge buffer
+    would copy what the socket does not take at once into its own buffer); a mutable
+    item is copied when taken (the caller may refill it for the next one), one slice per
+    loop step (a copy holds the GIL wherever it runs); the bytes are hashed in a worker
+    thread (:class:`StreamHasher`).
+    """
+
+    def __init__(
+        self,
+        stream: AsyncIterable[bytes],
+        size: int,
+        hasher: Hasher | None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+    ) -> None:
         self._iterator = aiter(stream)
         self._size = size
-        self._hasher = hasher
-        self._pending: bytes | None = None
-        self._total = 0
+        self._hasher = StreamHasher(hasher) if hasher is not None else None
+        self._chunk_size = chunk_size
+        self._pieces: collections.deque[bytes | memoryview] = collections.deque()
+        self._total = 0  # bytes taken from the iterable
+        self._sent = 0  # bytes passed on in chunks
         self._done = False
 
     async def __anext__(self) -> ReadChunk:
         if self._done:
             raise StopAsyncIteration
-        while True:
+        while len(self._pieces) < 2:
             try:
                 item = await anext(self._iterator)
             except StopAsyncIteration:
-                return self._finish(overrun=False)
+                return await self._finish(overrun=False)
             if not isinstance(item, bytes | bytearray | memoryview):
                 raise InvalidInputError(
                     f"an upload stream must yield bytes, got {type(item).__name__}"
                 )
-            data = bytes(item) if not isinstance(item, bytes) else item
-            if not data:
+            length = len(item) if not isinstance(item, memoryview) else item.nbytes
+            if not length:
                 continue
-            if self._total + len(data) > self._size:
-                self._total += len(data)
-                return self._finish(overrun=True)
-            self._total += len(data)
-            if self._hasher is not None:
-                self._hasher.update(data)
-            previous, self._pending = self._pending, data
-            if previous is not None:
-                return ReadChunk(previous, self._total - len(data))
+            self._total += length
+            if self._total > self._size:
+                return await self._finish(overrun=True)
+            await self._split(item, length)
+        data = await self._take()
+        self._sent += len(data)
+        return ReadChunk(data, self._sent)
 
-    def _finish(self, *, overrun: bool) -> ReadChunk:
+    async def _split(self, item: bytes | bytearray | memoryview, length: int) -> None:
+        if isinstance(item, bytes) and length <= self._chunk_size:
+            self._pieces.append(item)
+            return
+        view = memoryview(item).cast("B")
+        immutable = isinstance(view.obj, bytes)
+        for offset in range(0, length, self._chunk_size):
+            piece = view[offset : offset + self._chunk_size]
+            if immutable:
+                self._pieces.append(piece)
+                continue
+            self._pieces.append(piece.tobytes())
+            if length > self._chunk_size:
+                await asyncio.sleep(0)  # one slice per loop step
+
+    async def _take(self) -> bytes | memoryview:
+        """The next piece, hashed."""
+        piece = self._pieces.popleft()
+        if self._hasher is not None:
+            await self._hasher.update(piece)
+        return piece
+
+    async def _finish(self, *, overrun: bool) -> ReadChunk:
         self._done = True
-        data = self._pending or b""
-        digest = self._hasher.hexdigest() if self._hasher is not None and not overrun else None
+        data: bytes | memoryview = b""
+        if self._pieces:  # after an overrun, never sent: the final check fails first
+            data = self._pieces.popleft() if overrun else await self._take()
+        digest = None
+        if self._hasher is not None and not overrun:
+            digest = await self._hasher.hexdigest()
         end = self._total
         return ReadChunk(data, end, True, digest, short=end < self._size, overrun=overrun)
 
     async def aclose(self) -> None:
         self._done = True
-        close = getattr(self._iterator, "aclose", None)
-        if close is not None:
-            with contextlib.suppress(Exception):
-                await close()
+        self._pieces.clear()
+        try:
+            if self._hasher is not None:
+                await self._hasher.aclose()
+        finally:
+            close = getattr(self._iterator, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()

@@ -10,7 +10,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import logging
 import weakref
 from collections.abc import AsyncIterable, Collection
 from enum import Enum
@@ -19,8 +18,9 @@ from typing import TYPE_CHECKING, TypeVar
 from attrs import define
 
 from .. import _protocol as protocol
+from .._cleanup import note_outcome
 from .._errors import InvalidInputError, UploadError
-from .._finishing import run_to_end, settle
+from .._finishing import run_to_end
 from ._body import UploadBody
 from ._hashing import ChecksumAlgorithm, PrePass, normalize_digest, resolve_algorithm
 from ._progress import ProgressCallback, ProgressReporter
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChecksumMode", "UploadedFile", "upload", "upload_content"]
 
-_log = logging.getLogger("cryptshare_async.upload")
 T = TypeVar("T")
 
 
@@ -239,7 +238,10 @@ async def _register_and_send(
     registered = pre_pass.digest if pre_pass is not None else plan.caller_digest
     file_id = await run_to_end(
         lambda: session.register_file(name, opened.size, registered),
-        on_late_success=lambda file_id: _remove(session, file_id),
+        session.sender.client.cleanups,
+        "file",
+        undo=session.remove_file,
+        tracking_id=session.tracking_id,
     )
     try:
         body = UploadBody(
@@ -321,25 +323,13 @@ def _check_chunk_size(chunk_size: int) -> None:
 # ---------------------------------------------------------------- cleanup
 
 
-async def _remove(session: TransferSession, file_id: str) -> BaseException | None:
-    try:
-        await session.remove_file(file_id)
-    except Exception as exc:
-        _log.warning("could not remove registered file %s: %s", file_id, type(exc).__name__)
-        return exc
-    return None
-
-
 async def _cleanup(session: TransferSession, file_id: str, exc: BaseException) -> None:
-    """Remove the registered file, to the end even if cancelled meanwhile (then the
-    cancellation propagates after the removal)."""
-    task = asyncio.ensure_future(_remove(session, file_id))
-    cancelled = await settle(task)
-    error = None if task.cancelled() else task.result()
-    if error is not None:
-        exc.add_note(
-            f"the registered file {file_id} could not be removed"
-            f" ({type(error).__name__}: {error}); remove it or delete the session"
-        )
+    """Remove the registered file, waiting for it at most the client's clean-up grace
+    period, also if cancelled meanwhile (then the cancellation propagates after it); a
+    removal still running then goes on in the background."""
+    cleanups = session.sender.client.cleanups
+    task = cleanups.remove_file(session.tracking_id, file_id, session.remove_file)
+    cancelled = await cleanups.wait(task)
+    note_outcome(exc, task, f"the registered file {file_id}")
     if cancelled and not isinstance(exc, asyncio.CancelledError):
         raise asyncio.CancelledError
