@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -23,7 +24,14 @@ from typing import TYPE_CHECKING
 from attrs import define
 
 from ._enums import PasswordMode
-from ._errors import InvalidInputError
+from ._errors import (
+    ApiVersionUnsupportedError,
+    InvalidInputError,
+    NotFoundError,
+    ResponseParseError,
+    ServerError,
+    TransportError,
+)
 from ._models import SecurityMode, TransferStatus
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import DEFAULT_CLEANUP_TIMEOUT, SessionScope, check_timeout
@@ -34,7 +42,9 @@ from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["SendResult", "run_plan", "send_files"]
+__all__ = ["SendResult", "made_anyway", "run_plan", "send_files"]
+
+logger = logging.getLogger("cryptshare_async")
 
 
 @define(frozen=True, slots=True)
@@ -103,7 +113,10 @@ async def send_files(
     limit); an error of the wait (:class:`TransferFailedError`,
     :class:`WaitTimeoutError`) carries a note with the tracking id, since the transfer
     was sent. Before finalize, any failure or cancellation deletes the session (see
-    :func:`open_session` for ``cleanup_timeout``).
+    :func:`open_session` for ``cleanup_timeout``). A finalize whose answer is lost or
+    unreadable (connection error, timeout, 5xx, garbled body) is never repeated: the
+    status under the tracking id says whether the transfer was made (then it is
+    returned) or not (then the error is raised and the session deleted).
 
     Example::
 
@@ -177,9 +190,41 @@ async def run_plan(
         uploaded = await session.upload_many(
             plan.sources, concurrency=concurrency, checksum=checksum, progress=progress
         )
-        transfer = await session.finalize()
+        try:
+            transfer = await session.finalize()
+        except (TransportError, ServerError, ResponseParseError) as exc:
+            transfer = await made_anyway(sender, session.tracking_id, exc)
     files = tuple(item for item in uploaded if isinstance(item, UploadedFile))
     return SendResult(transfer=transfer, files=files)
+
+
+async def made_anyway(sender: Sender, tracking_id: str, exc: Exception) -> Transfer:
+    """After a finalize whose answer was lost or unreadable (the server may have acted),
+    read the status under the tracking id: the transfer if it exists, else ``exc``.
+
+    Finalize is never repeated: if there is no transfer, the caller's session clean-up
+    deletes the session, so a finalize still on its way cannot deliver later either.
+    """
+    transfer = Transfer(sender, tracking_id)
+    try:
+        await transfer.status()
+    except ApiVersionUnsupportedError:
+        raise
+    except NotFoundError:
+        raise exc from exc.__cause__  # not made: the session is still there
+    except Exception as unknown:
+        exc.add_note(
+            f"whether transfer {tracking_id} was made is unknown: reading its status failed"
+            f" too ({type(unknown).__name__}); read sender.transfer({tracking_id!r}).status()"
+            " before sending again"
+        )
+        raise exc from exc.__cause__
+    logger.info(
+        "finalize of %s failed (%s) but the transfer exists: adopted",
+        tracking_id,
+        type(exc).__name__,
+    )
+    return transfer
 
 
 async def wait_for(result: SendResult, limit: float | None) -> SendResult:

@@ -359,3 +359,22 @@ async def test_a_batch_killed_with_sigkill_resumes_exactly_once(
     # A create whose answer the kill cut off may leave an empty session (it expires);
     # nothing with content is left.
     assert all(not emu.store.sessions[t].files for t in open_sessions(emu))
+
+
+async def test_cancelling_the_batch_leaves_no_session(
+    emu: Emulator, alice: Sender, tmp_path: Path
+) -> None:
+    emu.add_fault(FaultRule(method="PUT", path="*/content", delay=20))
+    jobs = [job(n) for n in range(6)]
+    async with SQLiteJournal(tmp_path / "j.db") as journal:
+        task = asyncio.create_task(alice.send_many(jobs, journal=journal, concurrency=3))
+        async with asyncio.timeout(10):
+            while len(emu.fired_faults) < 3:  # noqa: ASYNC110 - three uploads in flight
+                await asyncio.sleep(0.005)
+        task.cancel()
+        async with asyncio.timeout(10):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        claimed = [await journal.claim(f"job-{n}", lease=60) for n in range(6)]
+    assert all(record is not None for record in claimed)  # every claim was released
+    assert open_sessions(emu) == [] and emu.store.transfers == {}
