@@ -14,6 +14,11 @@ With a :class:`Journal`, a re-run of the same batch sends each job exactly once:
   and the job sent again;
 * a job another worker holds fails with :class:`JournalError` (nothing is sent).
 
+Give the client a token store that outlives the process (a ``FileTokenStore``): the
+server lets only the token that created a session delete it, so a resumed run needs
+that token to delete what its predecessor left. Without it such a session is left
+to expire (it is never finalized, so nothing is delivered twice).
+
 Example::
 
     jobs = [SendJob(f"slip-{n}", [path], to=[addr], name="Payroll", phone="1")

@@ -378,3 +378,15 @@ async def test_cancelling_the_batch_leaves_no_session(
         claimed = [await journal.claim(f"job-{n}", lease=60) for n in range(6)]
     assert all(record is not None for record in claimed)  # every claim was released
     assert open_sessions(emu) == [] and emu.store.transfers == {}
+
+
+async def test_an_empty_batch_sends_nothing(emu: Emulator, alice: Sender) -> None:
+    assert await alice.send_many([]) == []
+    assert requests_sent(emu) == []
+
+
+def test_a_job_refuses_a_single_source_given_bare() -> None:
+    with pytest.raises(InvalidInputError, match="a list"):
+        SendJob("j", "report.pdf", to=[BOB], name="A", phone="1")  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="a list"):
+        SendJob("j", [b"x"], to="bob@example.org", name="A", phone="1")  # type: ignore[arg-type]
