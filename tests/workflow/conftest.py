@@ -3,6 +3,8 @@ what the emulator holds (sessions left, transfers made per file name)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -47,3 +49,27 @@ def transfers_by_file(emu: Emulator) -> Counter[str]:
 def requests_sent(emu: Emulator) -> list[str]:
     """The API requests the emulator received (not its control endpoints)."""
     return [f"{r.method} {r.path}" for r in emu.requests if not r.path.startswith("/_emulator")]
+
+
+def _ours(thread: threading.Thread) -> bool:
+    return thread.name.startswith(("cryptshare-upload", "cryptshare-journal"))
+
+
+async def assert_nothing_left(client: CryptshareClient) -> None:
+    """No upload or journal thread, no connection in use, no task of ours but this one."""
+    for _ in range(100):  # threads end within a chunk; give them a moment
+        if not any(_ours(t) for t in threading.enumerate()):
+            break
+        await asyncio.sleep(0.01)
+    assert [t for t in threading.enumerate() if _ours(t)] == []
+    http = client.transport._session
+    if http is not None and http.connector is not None:
+        assert len(http.connector._acquired) == 0  # type: ignore[attr-defined]
+    assert [t for t in asyncio.all_tasks() if _client_side(t)] == [asyncio.current_task()]
+
+
+def _client_side(task: asyncio.Task[object]) -> bool:
+    """Tasks of the in-process emulator's server are not the client's."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    filename = code.co_filename if code is not None else ""
+    return "aiohttp/web" not in filename and "cryptshare_async/testing" not in filename

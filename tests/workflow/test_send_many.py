@@ -31,7 +31,14 @@ from cryptshare_async import (
 )
 from cryptshare_async.testing import Emulator, FaultRule
 
-from .conftest import ALICE, BOB, open_sessions, requests_sent, transfers_by_file
+from .conftest import (
+    ALICE,
+    BOB,
+    assert_nothing_left,
+    open_sessions,
+    requests_sent,
+    transfers_by_file,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "pa55-w0rd-of-the-batch"
@@ -390,3 +397,12 @@ def test_a_job_refuses_a_single_source_given_bare() -> None:
         SendJob("j", "report.pdf", to=[BOB], name="A", phone="1")  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="a list"):
         SendJob("j", [b"x"], to="bob@example.org", name="A", phone="1")  # type: ignore[arg-type]
+
+
+async def test_nothing_is_left_running_after_a_batch(
+    emu: Emulator, client: CryptshareClient, tmp_path: Path
+) -> None:
+    jobs = [job(0), SendJob("job-1", [_broken_source(1)], to=[BOB], name="A", phone="1")]
+    async with SQLiteJournal(tmp_path / "j.db") as journal:
+        await client.sender(ALICE).send_many(jobs, journal=journal, concurrency=2)
+    await assert_nothing_left(client)
