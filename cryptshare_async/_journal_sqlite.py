@@ -177,8 +177,8 @@ class SQLiteJournal:
             connection.close()
             if "locked" in str(exc):
                 raise JournalError(
-                    f"the journal {self._path} is in use by another process:"
-                    " wait until that batch ends, or use another journal file"
+                    f"the journal {self._path} is in use by another process (or another"
+                    " SQLiteJournal object): wait until that batch ends, or use another file"
                 ) from None
             raise JournalError(f"cannot use the journal {self._path}: {exc}") from None
         except sqlite3.DatabaseError as exc:

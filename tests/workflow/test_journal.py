@@ -214,3 +214,10 @@ async def test_kill_9_mid_writes_loses_no_completed_record(tmp_path: Path, recor
                 assert record.outcome == JobOutcome(
                     tracking_id=f"T-{n}", finished_at=record.outcome.finished_at
                 )
+
+
+async def test_a_second_journal_object_on_one_file_is_refused(tmp_path: Path) -> None:
+    async with SQLiteJournal(tmp_path / "j.db"):
+        with pytest.raises(JournalError, match="in use"):
+            await SQLiteJournal(tmp_path / "j.db").open()
+    assert journal_threads() == []
