@@ -1,11 +1,13 @@
 """`SQLiteJournal`: the batch journal in one SQLite file.
 
-Why SQLite rather than JSON Lines: each record is one transaction that is either wholly
-in the file or not at all (JSON Lines would need torn last lines detected and skipped);
+Why SQLite rather than JSON Lines: each record is written in a transaction, so it is either
+wholly in the file or not at all (JSON Lines would need torn last lines detected and skipped);
 a job's record is updated in place, so the file does not grow with every re-run and
 needs no compaction; a key is found by index, not by reading the whole history. It
 ships with Python (``sqlite3``), and the write-ahead log with ``synchronous=FULL`` makes
-every returned record durable, against ``kill -9`` and against power loss.
+every returned record durable, against ``kill -9`` and against power loss. Records that
+arrive together (concurrent jobs) share one transaction and one sync (a group commit);
+each call still returns only once its own record is committed.
 
 One process holds the file at a time: the database is opened in exclusive locking mode,
 an operating-system lock that a second process is refused and that dies with its holder,
@@ -27,12 +29,15 @@ import json
 import math
 import os
 import sqlite3
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, TypeVar
+
+from attrs import define
 
 from ._journal import JobOutcome, JournalError, JournalRecord
 from ._upload import UploadedFile
@@ -52,6 +57,14 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
+@define(frozen=True, slots=True)
+class _Pending:
+    """A record waiting for the next group commit, and how its writer learns the result."""
+
+    row: tuple[str, str, str | None]
+    done: Future[None]
+
+
 class SQLiteJournal:
     """A durable :class:`Journal` in a SQLite file, for one process at a time.
 
@@ -64,6 +77,7 @@ class SQLiteJournal:
         self._executor: ThreadPoolExecutor | None = None
         self._connection: sqlite3.Connection | None = None
         self._claimed: set[str] = set()
+        self._pending: deque[_Pending] = deque()
 
     def __repr__(self) -> str:
         return f"SQLiteJournal({str(self._path)!r})"
@@ -135,12 +149,12 @@ class SQLiteJournal:
     async def record_tracking_id(self, key: str, tracking_id: str) -> None:
         _check_key(key)
         self._check_claimed(key)
-        await self._run(self._write, key, tracking_id, None)
+        await self._record(key, tracking_id, None)
 
     async def record_outcome(self, key: str, outcome: JobOutcome) -> None:
         _check_key(key)
         self._check_claimed(key)
-        await self._run(self._write, key, outcome.tracking_id, _dump_outcome(outcome))
+        await self._record(key, outcome.tracking_id, _dump_outcome(outcome))
         self._claimed.discard(key)
 
     async def release(self, key: str) -> None:
@@ -206,20 +220,34 @@ class SQLiteJournal:
             outcome=_load_outcome(key, outcome) if outcome is not None else None,
         )
 
-    def _write(self, key: str, tracking_id: str, outcome: str | None) -> None:
+    def _flush(self) -> None:
+        """Write every pending record in one transaction (a group commit: concurrent
+        jobs share one sync), then tell each writer how it went."""
+        batch: list[_Pending] = []
+        while self._pending:
+            batch.append(self._pending.popleft())
+        if not batch:
+            return  # an earlier flush took this caller's record
         db = self._db()
-        db.execute("BEGIN IMMEDIATE")  # one transaction per record, synced at COMMIT
         try:
-            db.execute(
-                "INSERT INTO jobs (key, tracking_id, outcome, updated_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET tracking_id = excluded.tracking_id,"
-                " outcome = excluded.outcome, updated_at = excluded.updated_at",
-                (key, tracking_id, outcome, datetime.now(UTC).isoformat()),
-            )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany(
+                    "INSERT INTO jobs (key, tracking_id, outcome, updated_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET tracking_id = excluded.tracking_id,"
+                    " outcome = excluded.outcome, updated_at = excluded.updated_at",
+                    [(*item.row, datetime.now(UTC).isoformat()) for item in batch],
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")  # synced (synchronous=FULL) before anyone is told
+        except sqlite3.Error as exc:
+            for item in batch:
+                item.done.set_exception(JournalError(f"the journal {self._path} failed: {exc}"))
+            return
+        for item in batch:
+            item.done.set_result(None)
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None:
@@ -227,6 +255,15 @@ class SQLiteJournal:
         return self._connection
 
     # ------------------------------------------------------------ helpers
+
+    async def _record(self, key: str, tracking_id: str, outcome: str | None) -> None:
+        """Durably write one record; returns once it is committed."""
+        done: Future[None] = Future()
+        self._pending.append(_Pending((key, tracking_id, outcome), done))
+        # The one worker thread runs flushes in order: when ours returns, the flush that
+        # took our record (ours or an earlier one) has finished.
+        await self._run(self._flush)
+        done.result(timeout=0)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         if self._executor is None:

@@ -221,3 +221,37 @@ async def test_a_second_journal_object_on_one_file_is_refused(tmp_path: Path) ->
         with pytest.raises(JournalError, match="in use"):
             await SQLiteJournal(tmp_path / "j.db").open()
     assert journal_threads() == []
+
+
+async def test_concurrent_records_are_all_committed(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    keys = [f"job-{n}" for n in range(60)]
+
+    async def one(journal: SQLiteJournal, key: str) -> None:
+        await journal.claim(key, lease=60)
+        await journal.record_tracking_id(key, f"T-{key}")
+        await journal.record_outcome(key, JobOutcome(tracking_id=f"T-{key}"))
+
+    async with SQLiteJournal(path) as journal:
+        await asyncio.gather(*(one(journal, key) for key in keys))
+    async with SQLiteJournal(path) as journal:
+        for key in keys:
+            record = await journal.get(key)
+            assert record is not None and record.outcome is not None
+            assert record.outcome.tracking_id == f"T-{key}"
+
+
+async def test_a_failed_write_reaches_every_writer(tmp_path: Path) -> None:
+    async with SQLiteJournal(tmp_path / "j.db") as journal:
+        for key in ("a", "b"):
+            await journal.claim(key, lease=60)
+        connection = journal._connection
+        assert connection is not None
+        await journal._run(connection.close)  # stands for a disk that stops taking writes
+        results = await asyncio.gather(
+            journal.record_tracking_id("a", "T1"),
+            journal.record_tracking_id("b", "T2"),
+            return_exceptions=True,
+        )
+        assert [type(r) for r in results] == [JournalError, JournalError]
+        assert results[0] is not results[1]
