@@ -1,5 +1,6 @@
-"""The SQLite journal: the claim contract, durability (a child killed with SIGKILL
-mid-writes loses no completed record), one process at a time, nothing secret stored."""
+"""The journal contract (every implementation runs the ``journal`` fixture's tests: add
+yours to its params), then the SQLite journal's own promises: durability (a child
+killed with SIGKILL mid-writes loses no completed record), one process at a time."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,35 +40,41 @@ def journal_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("cryptshare-journal")]
 
 
-async def test_it_is_a_journal(tmp_path: Path) -> None:
-    assert isinstance(SQLiteJournal(tmp_path / "j.db"), Journal)
+@pytest.fixture(params=["sqlite"])
+async def journal(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Journal]:
+    """An open, empty journal of each implementation."""
+    assert request.param == "sqlite"
+    async with SQLiteJournal(tmp_path / "j.db") as opened:
+        yield opened
 
 
-async def test_a_new_job_is_claimed_once_then_recorded(tmp_path: Path) -> None:
-    async with SQLiteJournal(tmp_path / "j.db") as journal:
-        assert await journal.get("a") is None
-        assert await journal.claim("a", lease=60) == JournalRecord("a")
-        assert await journal.claim("a", lease=60) is None  # held by this worker already
-        await journal.record_tracking_id("a", "T1")
-        assert await journal.get("a") == JournalRecord("a", tracking_id="T1")
-        moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-        outcome = JobOutcome(tracking_id="T1", files=(FILE,), finished_at=moment)
-        await journal.record_outcome("a", outcome)
-        done = await journal.get("a")
-        assert done == JournalRecord("a", tracking_id="T1", outcome=outcome)
-        assert done is not None and done.done
-        # a done job is returned as it is, and not claimed
-        assert await journal.claim("a", lease=60) == done
-        with pytest.raises(JournalError, match="not claimed"):
-            await journal.record_tracking_id("a", "T2")
+async def test_it_is_a_journal(journal: Journal) -> None:
+    assert isinstance(journal, Journal)
 
 
-async def test_release_keeps_the_tracking_id_and_frees_the_job(tmp_path: Path) -> None:
-    async with SQLiteJournal(tmp_path / "j.db") as journal:
-        await journal.claim("a", lease=60)
-        await journal.record_tracking_id("a", "T1")
-        await journal.release("a")
-        assert await journal.claim("a", lease=60) == JournalRecord("a", tracking_id="T1")
+async def test_a_new_job_is_claimed_once_then_recorded(journal: Journal) -> None:
+    assert await journal.get("a") is None
+    assert await journal.claim("a", lease=60) == JournalRecord("a")
+    assert await journal.claim("a", lease=60) is None  # held by this worker already
+    await journal.record_tracking_id("a", "T1")
+    assert await journal.get("a") == JournalRecord("a", tracking_id="T1")
+    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    outcome = JobOutcome(tracking_id="T1", files=(FILE,), finished_at=moment)
+    await journal.record_outcome("a", outcome)
+    done = await journal.get("a")
+    assert done == JournalRecord("a", tracking_id="T1", outcome=outcome)
+    assert done is not None and done.done
+    # a done job is returned as it is, and not claimed
+    assert await journal.claim("a", lease=60) == done
+    with pytest.raises(JournalError, match="not claimed"):
+        await journal.record_tracking_id("a", "T2")
+
+
+async def test_release_keeps_the_tracking_id_and_frees_the_job(journal: Journal) -> None:
+    await journal.claim("a", lease=60)
+    await journal.record_tracking_id("a", "T1")
+    await journal.release("a")
+    assert await journal.claim("a", lease=60) == JournalRecord("a", tracking_id="T1")
 
 
 async def test_records_survive_reopening_and_claims_do_not(tmp_path: Path) -> None:
@@ -96,10 +104,9 @@ async def test_records_survive_reopening_and_claims_do_not(tmp_path: Path) -> No
         (lambda j: j.record_outcome("x", JobOutcome(tracking_id="T")), "not claimed"),
     ],
 )
-async def test_bad_calls_are_refused(tmp_path: Path, call: object, message: str) -> None:
-    async with SQLiteJournal(tmp_path / "j.db") as journal:
-        with pytest.raises(JournalError, match=message):
-            await call(journal)  # type: ignore[operator]
+async def test_bad_calls_are_refused(journal: Journal, call: object, message: str) -> None:
+    with pytest.raises(JournalError, match=message):
+        await call(journal)  # type: ignore[operator]
 
 
 async def test_a_closed_journal_says_so(tmp_path: Path) -> None:
