@@ -39,7 +39,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import define, field
 
-from ._errors import ApiVersionUnsupportedError, InvalidInputError, NotFoundError
+from ._errors import (
+    ApiVersionUnsupportedError,
+    InvalidInputError,
+    NotFoundError,
+    VerificationError,
+)
 from ._journal import JobOutcome, Journal, JournalError, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
@@ -298,8 +303,18 @@ class _Job:
             await self.sender.session(tracking_id).delete()
         except NotFoundError:
             pass  # deleted by the crashed run, or expired
+        except VerificationError:
+            # Only the token that created a session may delete it.
+            logger.warning(
+                "transfer session %s left by an earlier run of job %r was made with another"
+                " verification token and cannot be deleted; it expires unfinalized (give the"
+                " client a FileTokenStore so that a resumed run has that token)",
+                tracking_id,
+                self.job.key,
+            )
         except Exception as exc:
-            # It was never finalized, so sending again cannot deliver twice.
+            # Its run is over (the journal's claim says so) and it was never finalized,
+            # so sending again cannot deliver twice.
             logger.warning(
                 "could not delete transfer session %s left by an earlier run of job %r: %s",
                 tracking_id,

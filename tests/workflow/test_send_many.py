@@ -406,3 +406,19 @@ async def test_nothing_is_left_running_after_a_batch(
     async with SQLiteJournal(tmp_path / "j.db") as journal:
         await client.sender(ALICE).send_many(jobs, journal=journal, concurrency=2)
     await assert_nothing_left(client)
+
+
+async def test_a_leftover_session_of_another_token_is_reported_and_left(
+    emu: Emulator, alice: Sender, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with (
+        CryptshareClient(emu.url, client_id=emu.client_id) as crashed,
+        SQLiteJournal(tmp_path / "j.db") as journal,
+    ):
+        left = await _crashed_before_finalize(crashed.sender(ALICE), journal, 0)
+    async with SQLiteJournal(tmp_path / "j.db") as journal:
+        results = await alice.send_many([job(0), job(1)], journal=journal, concurrency=1)
+    assert all(isinstance(r, SendResult) for r in results)
+    assert "another verification token" in caplog.text and left in caplog.text
+    assert open_sessions(emu) == [left]  # never finalized: it expires
+    exactly_once(emu, 2)
