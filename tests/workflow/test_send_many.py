@@ -28,6 +28,7 @@ from cryptshare_async import (
     SendResult,
     SQLiteJournal,
     StreamSource,
+    TransferState,
 )
 from cryptshare_async.testing import Emulator, FaultRule
 
@@ -157,6 +158,10 @@ async def test_a_rerun_after_the_outcome_sends_nothing(
         assert two.from_journal and not one.from_journal
         assert two.tracking_id == one.tracking_id and two.files == one.files
     exactly_once(emu, 3)
+    recorded = again[0]
+    assert isinstance(recorded, SendResult)
+    status = await recorded.transfer.status()  # the recorded result is a live handle
+    assert status.state is TransferState.ACTIVE
 
 
 async def _crashed_before_finalize(
