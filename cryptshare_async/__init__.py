@@ -10,6 +10,7 @@ Example::
         transfer = await session.finalize()
 """
 
+from ._batch import SendJob
 from ._cleanup import CleanupFailure
 from ._client import DEFAULT_MINIMUM_MINOR_VERSION, CryptshareClient
 from ._enums import (
@@ -56,6 +57,8 @@ from ._errors import (
     WrongPasswordError,
 )
 from ._fields import Fields, FieldsLike
+from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal_sqlite import SQLiteJournal
 from ._models import (
     ApiVersion,
     Download,
@@ -93,6 +96,7 @@ from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
 from ._session import TransferSession
+from ._session_scope import SessionScope
 from ._tokens import FileTokenStore, MemoryTokenStore, StoredToken, TokenKey, TokenStore
 from ._transfer import Transfer
 from ._transport import Timeouts
@@ -112,6 +116,7 @@ from ._upload import (
 from ._validation import generate_client_id
 from ._version import __version__
 from ._waiting import OnUpdate, wait_until_active
+from ._workflow import SendResult
 
 __all__ = [
     "DEFAULT_MINIMUM_MINOR_VERSION",
@@ -143,6 +148,10 @@ __all__ = [
     "FileStatus",
     "FileTokenStore",
     "InvalidInputError",
+    "JobOutcome",
+    "Journal",
+    "JournalError",
+    "JournalRecord",
     "MalformedResponseError",
     "MemoryTokenStore",
     "NotFoundError",
@@ -170,14 +179,18 @@ __all__ = [
     "RetrievalMethod",
     "RetryPolicy",
     "RuleViolationError",
+    "SQLiteJournal",
     "SecurityMode",
     "SecurityModeName",
+    "SendJob",
+    "SendResult",
     "Sender",
     "SenderContact",
     "SenderStatus",
     "ServerError",
     "ServerStatus",
     "SessionFile",
+    "SessionScope",
     "SessionState",
     "SessionTokenRejectedError",
     "SizeMismatchError",

@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from . import _batch, _session_scope, _workflow
 from . import _protocol as protocol
 from ._converter import structure, unstructure
 from ._created import claim_created
@@ -311,6 +312,13 @@ class Sender:
             stacklevel=2,
         )
         return legacy_pager(self, page_size=page_size, start_page=start_page, limit=limit)
+
+    # ------------------------------------------------------------ workflow
+
+    # The module-level functions, bound as methods (their docstrings show the use).
+    open_session = _session_scope.open_session
+    send_files = _workflow.send_files
+    send_many = _batch.send_many
 
 
 def _recipients(addresses: tuple[str, ...]) -> tuple[Recipient, ...]:

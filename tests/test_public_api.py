@@ -6,6 +6,14 @@ import cryptshare_async
 
 EXPECTED = sorted(
     [
+        "JobOutcome",
+        "Journal",
+        "JournalError",
+        "JournalRecord",
+        "SQLiteJournal",
+        "SendJob",
+        "SendResult",
+        "SessionScope",
         "ApiError",
         "ApiRequest",
         "ApiResponse",

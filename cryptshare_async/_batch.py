@@ -1,0 +1,341 @@
+"""Batches: `send_many` sends one transfer per `SendJob`, at most ``concurrency`` at a time.
+
+Every job is checked before anything is sent. Each job gets one result, a
+:class:`SendResult` or the exception that stopped it; one job's failure never stops the
+others. ``progress(sent, total)`` counts bytes over the whole batch (a job found already
+sent counts as fully sent).
+
+With a :class:`Journal`, a re-run of the same batch sends each job exactly once:
+
+* a job with a recorded outcome is skipped, and its recorded result returned;
+* a job with a tracking id but no outcome is resolved by reading the transfer status
+  under that id: a finalized transfer is adopted (recorded, never sent again); "not
+  found" means finalize never happened, so the leftover session (if any) is deleted
+  and the job sent again;
+* a job another worker holds fails with :class:`JournalError` (nothing is sent).
+
+Give the client a token store that outlives the process (a ``FileTokenStore``): the
+server lets only the token that created a session delete it, so a resumed run needs
+that token to delete what its predecessor left. Without it such a session is left
+to expire (it is never finalized, so nothing is delivered twice).
+
+Example::
+
+    jobs = [SendJob(f"slip-{n}", [path], to=[addr], name="Payroll", phone="1")
+            for n, (path, addr) in enumerate(slips)]
+    async with SQLiteJournal("payroll.db") as journal:
+        results = await payroll.send_many(jobs, journal=journal, concurrency=4)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
+
+from attrs import define, field
+
+from ._errors import (
+    ApiVersionUnsupportedError,
+    InvalidInputError,
+    NotFoundError,
+    VerificationError,
+)
+from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._send_plan import SendPlan, make_plan
+from ._session_scope import check_timeout
+from ._transfer import Transfer
+from ._upload import ChecksumMode, ProgressCallback, Source
+from ._workflow import SendResult, check_options, run_plan
+
+if TYPE_CHECKING:
+    from ._sender import Sender
+
+__all__ = ["DEFAULT_LEASE", "SendJob", "send_many"]
+
+logger = logging.getLogger("cryptshare_async")
+
+#: Seconds a journal claim holds a job (for journals shared between workers).
+DEFAULT_LEASE: Final = 3600.0
+
+
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes):
+        raise InvalidInputError("give a list, not a single str or bytes")
+    return tuple(value)
+
+
+@define(frozen=True, slots=True)
+class SendJob:
+    """One transfer of a batch. ``key`` names the job in the journal (your choice, unique
+    in the batch, and no secret); ``settings`` are those of :meth:`TransferSession.update`.
+
+    Example::
+
+        SendJob("invoice-42", ["invoice-42.pdf"], to=["bob@example.org"],
+                name="Billing", phone="+49 1", settings={"password_mode": PasswordMode.NONE})
+    """
+
+    key: str
+    sources: tuple[Source, ...] = field(converter=_tuple, repr=False)
+    to: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
+    cc: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
+    bcc: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
+    name: str = field(kw_only=True)
+    phone: str = field(kw_only=True)
+    settings: Mapping[str, Any] = field(factory=dict, kw_only=True, repr=False)
+    checksum: ChecksumMode = field(default=ChecksumMode.AUTO, kw_only=True)
+
+
+async def send_many(
+    sender: Sender,
+    jobs: Iterable[SendJob],
+    *,
+    concurrency: int = 4,
+    journal: Journal | None = None,
+    progress: ProgressCallback | None = None,
+    lease: float = DEFAULT_LEASE,
+) -> list[SendResult | Exception]:
+    """Send every job; one result per job, in order (see the module docstring).
+
+    ``concurrency`` jobs run at a time, each uploading its files one after another.
+    ``lease`` is how long a journal claim holds a job. Cancelling the call cancels every
+    job (each deletes its unfinalized session) and raises the cancellation.
+
+    Example::
+
+        results = await alice.send_many(jobs, journal=journal)
+        failed = [r for r in results if isinstance(r, Exception)]
+    """
+    jobs = list(jobs)
+    plans = _check(jobs, concurrency=concurrency, journal=journal)
+    check_timeout(lease, "lease")
+    batch = _Progress(progress, [plan.total_size for plan in plans])
+    results: list[SendResult | Exception | None] = [None] * len(jobs)
+    queue = list(reversed(range(len(jobs))))
+
+    async def worker() -> None:
+        while queue:
+            index = queue.pop()
+            job = _Job(sender, jobs[index], plans[index], journal, lease, batch.for_job(index))
+            try:
+                results[index] = await job.run()
+            except Exception as exc:
+                results[index] = exc
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(jobs)))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for future in workers:
+            future.cancel()
+        await _settle_all(workers)  # each job deletes its unfinalized session first
+        raise
+    return [result for result in results if result is not None]
+
+
+async def _settle_all(workers: Sequence[asyncio.Future[None]]) -> None:
+    while not all(future.done() for future in workers):
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait(workers)
+    for future in workers:
+        if not future.cancelled():
+            future.exception()  # retrieved: the caller gets the first failure
+
+
+def _check(jobs: Sequence[SendJob], *, concurrency: object, journal: object) -> list[SendPlan]:
+    check_options(checksum=ChecksumMode.AUTO, concurrency=concurrency, wait=False, timeout=None)
+    if journal is not None and not isinstance(journal, Journal):
+        raise InvalidInputError("journal must implement the Journal protocol (or be None)")
+    seen: set[str] = set()
+    plans: list[SendPlan] = []
+    for position, job in enumerate(jobs):
+        if not isinstance(job, SendJob):
+            raise InvalidInputError(f"job {position} is a {type(job).__name__}, not a SendJob")
+        if not isinstance(job.key, str) or not job.key:
+            raise InvalidInputError(f"job {position}: the key must be a non-empty str")
+        if job.key in seen:
+            raise InvalidInputError(f"job key {job.key!r} appears twice; keys must be unique")
+        seen.add(job.key)
+        if not isinstance(job.checksum, ChecksumMode):
+            raise InvalidInputError(f"job {job.key!r}: checksum must be a ChecksumMode")
+        try:
+            plans.append(
+                make_plan(
+                    job.sources,
+                    to=job.to,
+                    cc=job.cc,
+                    bcc=job.bcc,
+                    name=job.name,
+                    phone=job.phone,
+                    settings=job.settings,
+                )
+            )
+        except InvalidInputError as exc:
+            exc.add_note(f"in job {job.key!r}; nothing was sent")
+            raise
+    return plans
+
+
+class _Progress:
+    """Adds each job's bytes into one ``(sent, total)`` for the batch."""
+
+    def __init__(self, callback: ProgressCallback | None, sizes: list[int]) -> None:
+        self._callback = callback
+        self._sizes = sizes
+        self._sent = [0] * len(sizes)
+        self._total = sum(sizes)
+
+    def for_job(self, index: int) -> _JobProgress:
+        return _JobProgress(self, index)
+
+    async def set(self, index: int, sent: int) -> None:
+        self._sent[index] = sent
+        if self._callback is not None:
+            result = self._callback(sum(self._sent), self._total)
+            if inspect.isawaitable(result):
+                await result
+
+    def size(self, index: int) -> int:
+        return self._sizes[index]
+
+    @property
+    def active(self) -> bool:
+        return self._callback is not None
+
+
+@define
+class _JobProgress:
+    batch: _Progress
+    index: int
+
+    async def __call__(self, sent: int, _total: int) -> None:
+        await self.batch.set(self.index, sent)
+
+    async def complete(self) -> None:
+        await self.batch.set(self.index, self.batch.size(self.index))
+
+
+@define
+class _Job:
+    """One job's run, with or without a journal."""
+
+    sender: Sender
+    job: SendJob
+    plan: SendPlan
+    journal: Journal | None
+    lease: float
+    progress: _JobProgress
+
+    async def run(self) -> SendResult:
+        if self.journal is None:
+            return await self._send(None)
+        journal, key = self.journal, self.job.key
+        record = await journal.claim(key, lease=self.lease)
+        if record is None:
+            raise JournalError(f"job {key!r} is being sent by another worker; it was skipped")
+        if record.outcome is not None:
+            await self.progress.complete()
+            return self._recorded(record.outcome)
+        try:
+            if record.tracking_id is not None:
+                adopted = await self._resolve(record)
+                if adopted is not None:
+                    return adopted
+            return await self._send(journal)
+        except BaseException:
+            await _release(journal, key)
+            raise
+
+    async def _send(self, journal: Journal | None) -> SendResult:
+        key = self.job.key
+
+        async def on_created(tracking_id: str) -> None:
+            if journal is not None:
+                await journal.record_tracking_id(key, tracking_id)
+
+        result = await run_plan(
+            self.sender,
+            self.plan,
+            checksum=self.job.checksum,
+            progress=self.progress if self.progress.batch.active else None,
+            concurrency=1,
+            on_created=on_created,
+        )
+        if journal is not None:
+            outcome = JobOutcome(
+                tracking_id=result.tracking_id, files=result.files, finished_at=_now()
+            )
+            try:
+                await journal.record_outcome(key, outcome)
+            except BaseException as exc:
+                exc.add_note(
+                    f"job {key!r} was sent as transfer {result.tracking_id}; the journal"
+                    " holds its tracking id, so a re-run adopts it instead of sending again"
+                )
+                raise
+        return result
+
+    async def _resolve(self, record: JournalRecord) -> SendResult | None:
+        """A tracking id without an outcome: adopt the transfer if finalize happened,
+        else delete the leftover session and return ``None`` (send again)."""
+        assert self.journal is not None and record.tracking_id is not None
+        tracking_id = record.tracking_id
+        transfer = self.sender.transfer(tracking_id)
+        try:
+            await transfer.status()
+        except ApiVersionUnsupportedError:
+            raise
+        except NotFoundError:
+            await self._delete_leftover(tracking_id)
+            return None
+        outcome = JobOutcome(tracking_id=tracking_id, adopted=True, finished_at=_now())
+        await self.journal.record_outcome(self.job.key, outcome)
+        await self.progress.complete()
+        return SendResult(transfer=transfer, files=(), from_journal=True)
+
+    async def _delete_leftover(self, tracking_id: str) -> None:
+        try:
+            await self.sender.session(tracking_id).delete()
+        except NotFoundError:
+            pass  # deleted by the crashed run, or expired
+        except VerificationError:
+            # Only the token that created a session may delete it.
+            logger.warning(
+                "transfer session %s left by an earlier run of job %r was made with another"
+                " verification token and cannot be deleted; it expires unfinalized (give the"
+                " client a FileTokenStore so that a resumed run has that token)",
+                tracking_id,
+                self.job.key,
+            )
+        except Exception as exc:
+            # Its run is over (the journal's claim says so) and it was never finalized,
+            # so sending again cannot deliver twice.
+            logger.warning(
+                "could not delete transfer session %s left by an earlier run of job %r: %s",
+                tracking_id,
+                self.job.key,
+                type(exc).__name__,
+            )
+
+    def _recorded(self, outcome: JobOutcome) -> SendResult:
+        return SendResult(
+            transfer=Transfer(self.sender, outcome.tracking_id),
+            files=outcome.files,
+            from_journal=True,
+        )
+
+
+async def _release(journal: Journal, key: str) -> None:
+    try:
+        await asyncio.shield(journal.release(key))
+    except Exception as exc:
+        logger.warning("could not release job %r in the journal: %s", key, type(exc).__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,88 @@
+"""A finalize whose answer is lost or unreadable is never repeated: the status under
+the tracking id decides whether the transfer was made."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from cryptshare_async import (
+    BytesSource,
+    ResponseParseError,
+    Sender,
+    SendJob,
+    SendResult,
+    ServerError,
+)
+from cryptshare_async import _protocol as protocol
+from cryptshare_async.testing import Emulator, FaultRule
+
+from .conftest import BOB, open_sessions, requests_sent, transfers_by_file
+
+FINALIZE = r"/api/users/[^/]+/transfer-sessions/[^/]+"
+
+
+@pytest.fixture
+def garbled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The server finalizes, but its answer arrives unreadable (as a truncated body or a
+    proxy's page would). Returns the paths whose answer was garbled."""
+    real = protocol.created_id
+    garbled: list[str] = []
+
+    def created_id(request: protocol.ApiRequest, response: Any) -> str:
+        if request.method == "POST" and re.fullmatch(FINALIZE, "/api/" + request.path.lstrip("/")):
+            garbled.append(request.path)
+            raise ResponseParseError("the answer to finalize was cut off")
+        return real(request, response)
+
+    monkeypatch.setattr(protocol, "created_id", created_id)
+    return garbled
+
+
+def finalizes(emu: Emulator) -> list[str]:
+    return [r for r in requests_sent(emu) if re.fullmatch("POST " + FINALIZE, r)]
+
+
+async def test_a_transfer_made_despite_a_garbled_answer_is_returned(
+    emu: Emulator, alice: Sender, garbled: list[str]
+) -> None:
+    result = await alice.send_files(
+        [BytesSource(b"data", name="a.bin")], to=[BOB], name="Alice", phone="1", wait=True
+    )
+    assert result.tracking_id in emu.store.transfers
+    assert result.status is not None
+    assert len(garbled) == 1 and result.tracking_id in garbled[0]
+    assert len(finalizes(emu)) == 1  # never repeated
+    assert open_sessions(emu) == []
+    assert not any(r.startswith("DELETE") for r in requests_sent(emu))
+
+
+async def test_a_batch_job_made_despite_a_garbled_answer_succeeds(
+    emu: Emulator, alice: Sender, garbled: list[str]
+) -> None:
+    jobs = [SendJob("j", [BytesSource(b"data", name="a.bin")], to=[BOB], name="A", phone="1")]
+    (result,) = await alice.send_many(jobs)
+    assert isinstance(result, SendResult) and len(garbled) == 1
+    assert transfers_by_file(emu) == {"a.bin": 1}
+
+
+async def test_a_finalize_refused_before_acting_raises_and_cleans_up(
+    emu: Emulator, alice: Sender
+) -> None:
+    emu.add_fault(FaultRule(method="POST", path=FINALIZE, regex=True, status=502))
+    with pytest.raises(ServerError):
+        await alice.send_files([BytesSource(b"d", name="a.bin")], to=[BOB], name="A", phone="1")
+    assert emu.store.transfers == {} and open_sessions(emu) == []
+    assert len(finalizes(emu)) == 1
+
+
+async def test_an_unknown_outcome_is_said(emu: Emulator, alice: Sender) -> None:
+    emu.add_fault(FaultRule(method="POST", path=FINALIZE, regex=True, status=500))
+    emu.add_fault(FaultRule(method="GET", path="*/transfers/*", status=500))
+    with pytest.raises(ServerError) as caught:
+        await alice.send_files([BytesSource(b"d", name="a.bin")], to=[BOB], name="A", phone="1")
+    notes = " ".join(caught.value.__notes__)
+    assert "is unknown" in notes and "status()" in notes
+    assert emu.store.transfers == {} and open_sessions(emu) == []
