@@ -4,41 +4,34 @@ the tracking id decides whether the transfer was made."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
 from cryptshare_async import (
     BytesSource,
-    ResponseParseError,
     Sender,
     SendJob,
     SendResult,
     ServerError,
 )
-from cryptshare_async import _protocol as protocol
 from cryptshare_async.testing import Emulator, FaultRule
+from cryptshare_async.testing._faults import LOSE_ANSWER_MODES
 
 from .conftest import BOB, open_sessions, requests_sent, transfers_by_file
 
 FINALIZE = r"/api/users/[^/]+/transfer-sessions/[^/]+"
 
 
-@pytest.fixture
-def garbled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The server finalizes, but its answer arrives unreadable (as a truncated body or a
-    proxy's page would). Returns the paths whose answer was garbled."""
-    real = protocol.created_id
-    garbled: list[str] = []
+@pytest.fixture(params=LOSE_ANSWER_MODES)
+def garbled(request: pytest.FixtureRequest, emu: Emulator) -> Emulator:
+    """The server finalizes, then its answer is lost: the connection dropped, the body
+    cut short, or a proxy's 502 page (the emulator's "act, then lose the answer")."""
+    emu.add_fault(FaultRule(method="POST", path=FINALIZE, regex=True, lose_answer=request.param))
+    return emu
 
-    def created_id(request: protocol.ApiRequest, response: Any) -> str:
-        if request.method == "POST" and re.fullmatch(FINALIZE, "/api/" + request.path.lstrip("/")):
-            garbled.append(request.path)
-            raise ResponseParseError("the answer to finalize was cut off")
-        return real(request, response)
 
-    monkeypatch.setattr(protocol, "created_id", created_id)
-    return garbled
+def garbled_paths(emu: Emulator) -> list[str]:
+    return [f.path for f in emu.fired_faults if f.rule.lose_answer is not None]
 
 
 def finalizes(emu: Emulator) -> list[str]:
@@ -46,25 +39,26 @@ def finalizes(emu: Emulator) -> list[str]:
 
 
 async def test_a_transfer_made_despite_a_garbled_answer_is_returned(
-    emu: Emulator, alice: Sender, garbled: list[str]
+    emu: Emulator, alice: Sender, garbled: Emulator
 ) -> None:
     result = await alice.send_files(
         [BytesSource(b"data", name="a.bin")], to=[BOB], name="Alice", phone="1", wait=True
     )
     assert result.tracking_id in emu.store.transfers
     assert result.status is not None
-    assert len(garbled) == 1 and result.tracking_id in garbled[0]
+    paths = garbled_paths(emu)
+    assert len(paths) == 1 and result.tracking_id in paths[0]
     assert len(finalizes(emu)) == 1  # never repeated
     assert open_sessions(emu) == []
     assert not any(r.startswith("DELETE") for r in requests_sent(emu))
 
 
 async def test_a_batch_job_made_despite_a_garbled_answer_succeeds(
-    emu: Emulator, alice: Sender, garbled: list[str]
+    emu: Emulator, alice: Sender, garbled: Emulator
 ) -> None:
     jobs = [SendJob("j", [BytesSource(b"data", name="a.bin")], to=[BOB], name="A", phone="1")]
     (result,) = await alice.send_many(jobs)
-    assert isinstance(result, SendResult) and len(garbled) == 1
+    assert isinstance(result, SendResult) and len(garbled_paths(emu)) == 1
     assert transfers_by_file(emu) == {"a.bin": 1}
 
 
