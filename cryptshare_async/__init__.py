@@ -53,6 +53,7 @@ from ._errors import (
     WaitTimeoutError,
     WrongPasswordError,
 )
+from ._events import EventHook, RequestEvent, ResponseEvent, RetryEvent
 from ._fields import Fields, FieldsLike
 from ._models import (
     ApiVersion,
@@ -131,6 +132,7 @@ __all__ = [
     "DownloadError",
     "DownloadIntegrityError",
     "DownloadTargetExistsError",
+    "EventHook",
     "FailedRecipient",
     "Fields",
     "FieldsLike",
@@ -161,10 +163,13 @@ __all__ = [
     "RecipientStatus",
     "RecipientTransfer",
     "Recipients",
+    "RequestEvent",
     "RequestTimeoutError",
+    "ResponseEvent",
     "ResponseParseError",
     "ResponseTooLargeError",
     "RetrievalMethod",
+    "RetryEvent",
     "RetryPolicy",
     "RuleViolationError",
     "SecurityMode",

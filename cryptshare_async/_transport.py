@@ -1,8 +1,12 @@
-"""The default transport: aiohttp session ownership, timeouts, pool, bounded reads.
+"""The default transport: aiohttp session ownership, timeouts, pool, proxy, bounded reads.
 
 It does one attempt per call; retries, and the mapping of a foreign transport's
 failures, live in :mod:`cryptshare_async._pipeline`. Every aiohttp, parser and OS
 failure leaves this module as a library error that holds no secret and chains nothing.
+
+Timeouts, the proxy, TLS settings and the User-Agent are passed with every request, so a
+caller's own ``aiohttp.ClientSession`` gets them too (its own ``total`` timeout, which
+would kill a long upload, is overridden per request).
 
 Example::
 
@@ -112,6 +116,18 @@ class TransportSettings:
         default=DEFAULT_MAX_RESPONSE_BYTES,
         validator=_count(1024),
     )
+    # The proxy URL may carry credentials: never in a repr.
+    proxy: URL | None = field(default=None, repr=False)
+    trust_env: bool = True
+
+    def proxy_secrets(self) -> frozenset[str]:
+        """The proxy's credentials, in every spelling an error text could quote."""
+        proxy = self.proxy
+        if proxy is None or (proxy.user is None and proxy.password is None):
+            return frozenset()
+        found = {str(proxy), proxy.raw_user or "", proxy.raw_password or ""}
+        found |= {proxy.user or "", proxy.password or ""}
+        return frozenset(item for item in found if len(item) >= 4)
 
 
 # What a malformed answer raises: aiohttp wraps parser errors in ClientResponseError; the
@@ -212,8 +228,35 @@ class AiohttpTransport:
             headers={"User-Agent": self._settings.user_agent},
             raise_for_status=False,
             auto_decompress=True,
+            trust_env=self._settings.trust_env,
         )
         return self._session
+
+    def _options(self, session: aiohttp.ClientSession, headers: dict[str, str]) -> dict[str, Any]:
+        """What every request carries, whoever made the session.
+
+        A caller's session keeps its cookies, auth, connector and default headers (its
+        User-Agent included), but its timeout, status raising and decompression are
+        overridden: the library's bounded reads and error mapping depend on them.
+        """
+        settings = self._settings
+        if "User-Agent" not in session.headers:
+            headers.setdefault("User-Agent", settings.user_agent)
+        options: dict[str, Any] = {
+            "headers": headers,
+            "timeout": settings.timeouts.to_aiohttp(),
+            "raise_for_status": False,
+            "auto_decompress": True,
+            "allow_redirects": False,
+        }
+        if settings.ssl_context is not None:
+            options["ssl"] = settings.ssl_context
+        if settings.proxy is not None:
+            options["proxy"] = settings.proxy
+        return options
+
+    def _secrets(self, headers: Mapping[str, str]) -> frozenset[str]:
+        return secrets_in(headers) | self._settings.proxy_secrets()
 
     async def aclose(self) -> None:
         """Close the session if this transport made it. Safe to call twice."""
@@ -250,10 +293,9 @@ class AiohttpTransport:
             async with session.request(
                 request.method,
                 url,
-                headers=send_headers,
                 json=request.json if request.json is not None else None,
                 data=data,
-                allow_redirects=False,
+                **self._options(session, send_headers),
             ) as resp:
                 content = await self._read_body(resp, request)
                 response = ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
@@ -263,7 +305,7 @@ class AiohttpTransport:
             # aiohttp reports a failure of the body itself (an integrity check, a progress
             # callback) as a connection error: that one is raised unchanged below.
             if data is None or data.body_error is None:
-                failure = map_error(exc, request, secrets_in(send_headers))
+                failure = map_error(exc, request, self._secrets(send_headers))
         finally:
             if iterator is not None:
                 aclose = getattr(iterator, "aclose", None)
@@ -308,12 +350,12 @@ class AiohttpTransport:
     ) -> AsyncIterator[StreamedResponse]:
         """Open the answer to ``request`` for reading piece by piece, whatever its status."""
         session = await self._get_session()
-        secrets = secrets_in(headers)
+        secrets = self._secrets(headers)
         failure: CryptshareError | None = None
         resp: aiohttp.ClientResponse | None = None
         try:
             resp = await session.request(
-                request.method, self.url_for(request), headers=dict(headers), allow_redirects=False
+                request.method, self.url_for(request), **self._options(session, dict(headers))
             )
         except CryptshareError:
             raise
