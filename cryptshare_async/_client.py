@@ -201,7 +201,8 @@ class CryptshareClient:
             as secrets (never shown in reprs, errors or logs).
         trust_env: read ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` (and ``~/.netrc``)
             from the environment (default ``True``; ``proxy`` wins when given). A
-            caller's ``session`` keeps its own ``trust_env``.
+            loopback ``base_url`` (a local emulator) is never sent to a proxy from the
+            environment. A caller's ``session`` keeps its own ``trust_env``.
         ssl_context: for private CAs or client certificates; a context that does not
             verify the server is refused unless ``allow_insecure_tls`` is given.
         allow_insecure_http: permit ``http://`` to hosts other than loopback.
@@ -307,7 +308,10 @@ class CryptshareClient:
             ssl_context=context,
             max_response_bytes=max_response_bytes,
             proxy=_check_proxy(proxy),
-            trust_env=True if trust_env is None else _check_flag(trust_env, "trust_env"),
+            # A proxy's loopback is not ours: a local server (the emulator) is reached
+            # directly, whatever HTTP_PROXY says; proxy= still applies.
+            trust_env=(True if trust_env is None else _check_flag(trust_env, "trust_env"))
+            and not _is_loopback(self._base_url.host),
         )
         self._owns_transport = transport is None
         self._transport: Transport = (
