@@ -53,7 +53,7 @@ from ._errors import (
     WaitTimeoutError,
     WrongPasswordError,
 )
-from ._events import EventHook, RequestEvent, ResponseEvent, RetryEvent
+from ._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent
 from ._fields import Fields, FieldsLike
 from ._models import (
     ApiVersion,
@@ -132,7 +132,7 @@ __all__ = [
     "DownloadError",
     "DownloadIntegrityError",
     "DownloadTargetExistsError",
-    "EventHook",
+    "EventHooks",
     "FailedRecipient",
     "Fields",
     "FieldsLike",

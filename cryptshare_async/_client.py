@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import TracebackType
@@ -24,7 +24,7 @@ from yarl import URL
 from . import _protocol as protocol
 from ._converter import structure, structure_list
 from ._errors import ConfigurationError, InvalidInputError, VerificationError
-from ._events import EventHook, Events
+from ._events import EventHooks, Events
 from ._models import (
     ClientIdResponse,
     GeneratedPassword,
@@ -246,7 +246,7 @@ class CryptshareClient:
         token_refresh_margin: timedelta = timedelta(seconds=60),
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         transport: Transport | None = None,
-        event_hooks: Mapping[str, Iterable[EventHook]] | None = None,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         self._base_url = _check_base_url(
             base_url, _check_flag(allow_insecure_http, "allow_insecure_http")

@@ -16,6 +16,9 @@ tracing::
 
     client = CryptshareClient(url, client_id=cid, event_hooks={"response": [count]})
 
+A hook that raises stops the request: its exception propagates unchanged (as with
+httpx), the attempt is not retried, and the hooks after it are not called.
+
 Nothing here ever holds a secret: no header, no body, no query string. Paths are
 *templates*: ``/api/users/{email}/transfer-sessions/{id}/files``. An email address is
 personal data and a recipient's transfer id can be enough to download a transfer
@@ -26,8 +29,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Final, TypeAlias
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeAlias, TypedDict
 
 from attrs import define
 
@@ -37,7 +40,7 @@ __all__ = [
     "CLEANUP_LOGGER",
     "HTTP_LOGGER",
     "RETRY_LOGGER",
-    "EventHook",
+    "EventHooks",
     "Events",
     "RequestEvent",
     "ResponseEvent",
@@ -138,8 +141,21 @@ class RetryEvent:
 
 
 Event: TypeAlias = RequestEvent | ResponseEvent | RetryEvent
-EventHook: TypeAlias = Callable[[Event], Awaitable[None] | None]
-"""A sync or async callable taking one event; what it returns is ignored."""
+
+
+class EventHooks(TypedDict, total=False):
+    """Hooks per kind of event: sync or async callables; what they return is ignored.
+
+    Example::
+
+        hooks: EventHooks = {"response": [record_metric], "retry": [alert]}
+        client = CryptshareClient(url, client_id=cid, event_hooks=hooks)
+    """
+
+    request: Sequence[Callable[[RequestEvent], object]]
+    response: Sequence[Callable[[ResponseEvent], object]]
+    retry: Sequence[Callable[[RetryEvent], object]]
+
 
 _KINDS: Final = {"request": RequestEvent, "response": ResponseEvent, "retry": RetryEvent}
 
@@ -153,8 +169,8 @@ class Events:
 
     __slots__ = ("_hooks",)
 
-    def __init__(self, hooks: Mapping[str, Iterable[EventHook]] | None = None) -> None:
-        self._hooks: dict[type[Event], tuple[EventHook, ...]] = {}
+    def __init__(self, hooks: EventHooks | Mapping[str, Any] | None = None) -> None:
+        self._hooks: dict[type[Event], tuple[Callable[[Any], object], ...]] = {}
         if hooks is None:
             return
         if not isinstance(hooks, Mapping):
@@ -167,7 +183,7 @@ class Events:
                 raise ConfigurationError(
                     f"event_hooks keys must be among {sorted(_KINDS)}, got {kind!r}"
                 )
-            if isinstance(callables, str | bytes) or not isinstance(callables, Iterable):
+            if isinstance(callables, str | bytes) or not isinstance(callables, Sequence):
                 raise ConfigurationError(
                     f"event_hooks[{kind!r}] must be a list of callables, got"
                     f" {type(callables).__name__}"

@@ -24,7 +24,7 @@ EXPECTED = sorted(
         "DownloadError",
         "DownloadIntegrityError",
         "DownloadTargetExistsError",
-        "EventHook",
+        "EventHooks",
         "FailedRecipient",
         "Fields",
         "FieldsLike",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import logging
 import pickle
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -22,6 +23,7 @@ from cryptshare_async import (
     ServerError,
     StreamedResponse,
     TransportError,
+    _events,
 )
 from cryptshare_async._events import path_template
 from cryptshare_async.testing import MockTransport, json_response
@@ -259,3 +261,9 @@ async def test_nothing_is_logged_below_debug(caplog: pytest.LogCaptureFixture) -
 )
 def test_path_templates_keep_only_the_apis_words(path: str, template: str) -> None:
     assert path_template(path) == template
+
+
+def test_documentation_examples_run() -> None:
+    result = doctest.testmod(_events)
+    assert result.attempted > 0
+    assert result.failed == 0
