@@ -79,7 +79,8 @@ class Timeouts:
 
     ``read`` bounds the wait for the *next* bytes of an answer, so a multi-GiB upload
     that keeps moving never times out, while a stalled one does. ``None`` means no
-    limit; anything else must be a finite number > 0.
+    limit; anything else must be a finite number > 0. They are passed with every
+    request, so they also replace the timeout of a caller's own ``aiohttp`` session.
 
     Example::
 
@@ -175,9 +176,10 @@ def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> T
 class AiohttpTransport:
     """Sends :class:`ApiRequest` values over aiohttp; one attempt per call.
 
-    A caller's ``aiohttp.ClientSession`` is used as given and never closed; a session
-    the transport makes itself is created lazily inside the running event loop (never
-    at import or construction) and closed by :meth:`aclose`.
+    A caller's ``aiohttp.ClientSession`` is used as given and never closed, with the
+    timeouts, proxy, TLS context and User-Agent passed per request; a session the
+    transport makes itself (``trust_env`` as configured) is created lazily inside the
+    running event loop (never at import or construction) and closed by :meth:`aclose`.
     """
 
     def __init__(
