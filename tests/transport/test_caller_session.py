@@ -196,3 +196,18 @@ def test_pool_defaults_apply_to_the_clients_own_session() -> None:
     settings = client.transport.settings  # type: ignore[attr-defined]
     assert (settings.max_connections, settings.max_connections_per_host) == (7, 100)
     assert settings.trust_env is True
+
+
+@pytest.mark.parametrize("value", ["yes", 1, 0])
+def test_trust_env_must_be_a_flag(value: Any) -> None:
+    with pytest.raises(ConfigurationError, match="trust_env must be True or False"):
+        CryptshareClient("https://x.y", client_id=CID, trust_env=value)
+
+
+@pytest.mark.parametrize(
+    ("url", "trusted"),
+    [("https://x.y", True), ("http://127.0.0.1:8080", False), ("http://localhost:1", False)],
+)
+def test_environment_proxies_never_apply_to_loopback(url: str, trusted: bool) -> None:
+    client = CryptshareClient(url, client_id=CID, trust_env=True)
+    assert client.transport.settings.trust_env is trusted  # type: ignore[attr-defined]
