@@ -159,6 +159,15 @@ def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> T
     cls: type[TransportError]
     if isinstance(exc, TimeoutError):
         cls, text = RequestTimeoutError, f"{what} timed out ({detail})"
+    elif isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy refused to open the tunnel to an https:// server: a valid answer, not
+        # a malformed one. Its text is not quoted (it may echo the proxy's URL).
+        cls = TransportError
+        text = (
+            f"{what} failed: the proxy answered HTTP {exc.status} instead of opening a tunnel"
+            " to the server; check the proxy URL, its credentials and whether it allows"
+            " this host"
+        )
     elif isinstance(exc, aiohttp.ClientPayloadError) and not isinstance(
         exc.__cause__, _BROKEN_ENCODING
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import socket
@@ -13,12 +14,13 @@ import pytest
 from cryptshare_async import (
     ConfigurationError,
     CryptshareClient,
+    MalformedResponseError,
     RetryPolicy,
     TransportError,
     generate_client_id,
 )
 
-from .httppeer import Peer
+from .httppeer import Peer, Seen
 from .rawpeer import assert_no_secret
 
 CID = generate_client_id()
@@ -148,3 +150,30 @@ def test_unusable_proxies_are_refused_without_their_credentials(proxy: Any) -> N
     with pytest.raises(ConfigurationError, match="proxy") as caught:
         remote(proxy=proxy)
     assert_no_secret(caught.value, [PROXY_SECRET])
+
+
+async def refuse_tunnel(seen: Seen, writer: asyncio.StreamWriter) -> None:
+    writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize("by", ["parameter", "HTTPS_PROXY", "https_proxy"])
+async def test_https_servers_are_tunnelled_through_the_proxy(
+    monkeypatch: pytest.MonkeyPatch, by: str
+) -> None:
+    async with Peer(refuse_tunnel) as proxy:
+        url = proxy.url.replace("http://", f"http://bob:{PROXY_SECRET}@")
+        kwargs: dict[str, Any] = {"retry": RetryPolicy.disabled()}
+        if by == "parameter":
+            kwargs["proxy"] = url
+        else:
+            monkeypatch.setenv(by, url)
+        async with CryptshareClient("https://origin.invalid", client_id=CID, **kwargs) as client:
+            with pytest.raises(TransportError, match="proxy answered HTTP 407") as caught:
+                await client.generate_password()
+    assert [(seen.method, seen.target) for seen in proxy.seen] == [
+        ("CONNECT", "origin.invalid:443")
+    ]
+    expected = base64.b64encode(f"bob:{PROXY_SECRET}".encode()).decode()
+    assert proxy.seen[0].headers["proxy-authorization"] == f"Basic {expected}"
+    assert not isinstance(caught.value, MalformedResponseError)
+    assert_no_secret(caught.value, [PROXY_SECRET, url])
