@@ -56,6 +56,7 @@ from ._errors import (
     WaitTimeoutError,
     WrongPasswordError,
 )
+from ._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent
 from ._fields import Fields, FieldsLike
 from ._journal import JobOutcome, Journal, JournalError, JournalRecord
 from ._journal_sqlite import SQLiteJournal
@@ -139,6 +140,7 @@ __all__ = [
     "DownloadError",
     "DownloadIntegrityError",
     "DownloadTargetExistsError",
+    "EventHooks",
     "FailedRecipient",
     "Fields",
     "FieldsLike",
@@ -173,10 +175,13 @@ __all__ = [
     "RecipientStatus",
     "RecipientTransfer",
     "Recipients",
+    "RequestEvent",
     "RequestTimeoutError",
+    "ResponseEvent",
     "ResponseParseError",
     "ResponseTooLargeError",
     "RetrievalMethod",
+    "RetryEvent",
     "RetryPolicy",
     "RuleViolationError",
     "SQLiteJournal",

@@ -25,6 +25,7 @@ from . import _protocol as protocol
 from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
 from ._converter import structure, structure_list
 from ._errors import ConfigurationError, InvalidInputError
+from ._events import EventHooks, Events
 from ._models import (
     ClientIdResponse,
     GeneratedPassword,
@@ -47,6 +48,7 @@ __all__ = ["DEFAULT_MINIMUM_MINOR_VERSION", "CryptshareClient"]
 
 DEFAULT_MINIMUM_MINOR_VERSION = 8
 """The minor API version sent when an endpoint needs nothing newer (API 1.8)."""
+_DEFAULT_POOL = 100
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -117,6 +119,64 @@ def _check_flag(value: object, name: str) -> bool:
     return value
 
 
+def _check_proxy(proxy: object) -> URL | None:
+    """The proxy URL, refused (without echoing its credentials) unless usable."""
+    if proxy is None:
+        return None
+    if not isinstance(proxy, str | URL):
+        raise ConfigurationError(f"proxy must be a str or yarl.URL, got {type(proxy)!r}")
+    try:
+        url = URL(proxy) if isinstance(proxy, str) else proxy
+        host = url.host
+        url.port  # noqa: B018 (a bad port raises here, not at the first request)
+    except ValueError:
+        raise ConfigurationError(
+            "proxy is not a valid URL; give one such as http://proxy.example.com:3128"
+        ) from None
+    shown = str(url.with_user(None)) if host else "(not shown)"
+    if url.scheme != "http" or not host:
+        raise ConfigurationError(
+            f"proxy must be an absolute http:// URL such as http://proxy.example.com:3128,"
+            f" got {shown!r} (the connection to the server is still TLS when base_url is"
+            " https://)"
+        )
+    if url.raw_path not in {"", "/"} or url.query_string or url.fragment:
+        raise ConfigurationError(f"proxy must not have a path, query or fragment, got {shown!r}")
+    return url
+
+
+def _check_transport_options(
+    transport: object,
+    session: object,
+    **options: object,
+) -> None:
+    """Refuse settings that the chosen transport or session would silently ignore."""
+    given = [name for name, value in options.items() if value is not None]
+    if transport is not None and (session is not None or given):
+        names = ", ".join(["session", *given] if session is not None else given)
+        raise ConfigurationError(
+            f"{names} configure the built-in transport, which transport= replaces;"
+            " configure your transport instead"
+        )
+    if session is None:
+        return
+    if not isinstance(session, aiohttp.ClientSession):
+        raise ConfigurationError(f"session must be an aiohttp.ClientSession, got {type(session)!r}")
+    pool = [name for name in ("max_connections", "max_connections_per_host") if name in given]
+    if pool:
+        raise ConfigurationError(
+            f"{' and '.join(pool)} cannot apply to your session's connection pool; create"
+            " its connector with aiohttp.TCPConnector(limit=..., limit_per_host=...) instead"
+        )
+    if "trust_env" in given:
+        raise ConfigurationError(
+            "trust_env cannot apply to your session; create it with"
+            " aiohttp.ClientSession(trust_env=...) instead"
+        )
+    if session.closed:
+        raise ConfigurationError("session is closed; pass an open aiohttp.ClientSession")
+
+
 class CryptshareClient:
     """An asyncio client for one Cryptshare server.
 
@@ -130,8 +190,20 @@ class CryptshareClient:
         language: default ``Accept-Language`` (per call overridable).
         timeouts: connect and read timeouts; there is no total timeout.
         retry: which failures are retried and how long to back off.
-        max_connections, max_connections_per_host: the connection pool's limits.
+        max_connections, max_connections_per_host: the connection pool's limits
+            (default 100 each). A caller's ``session`` has its own pool: configure its
+            connector instead (giving them with ``session`` is refused).
         session: an ``aiohttp.ClientSession`` to use; it is never closed by the client.
+            Timeouts, ``proxy``, ``ssl_context``, ``max_response_bytes`` and the
+            User-Agent (unless the session sets its own) still apply, per request; the
+            session's own ``total`` timeout does not.
+        proxy: an ``http://`` proxy URL for every request, e.g.
+            ``http://user:password@proxy.example.com:3128``; its credentials are treated
+            as secrets (never shown in reprs, errors or logs).
+        trust_env: read ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` (and ``~/.netrc``)
+            from the environment (default ``True``; ``proxy`` wins when given). A
+            loopback ``base_url`` (a local emulator) is never sent to a proxy from the
+            environment. A caller's ``session`` keeps its own ``trust_env``.
         ssl_context: for private CAs or client certificates; a context that does not
             verify the server is refused unless ``allow_insecure_tls`` is given.
         allow_insecure_http: permit ``http://`` to hosts other than loopback.
@@ -142,6 +214,10 @@ class CryptshareClient:
         transport: a :class:`Transport` to carry the requests instead of the built-in
             aiohttp one (it is never closed by the client); see
             :class:`cryptshare_async.testing.MockTransport` for tests.
+        event_hooks: callables per kind, ``{"request": [...], "response": [...],
+            "retry": [...]}``, called (sync or async) with a :class:`RequestEvent`,
+            :class:`ResponseEvent` or :class:`RetryEvent` for every attempt. A hook
+            that raises stops the request with its exception, unchanged and not retried.
         token_store: where tokens live (default: in memory).
         token_refresh_margin: with automatic verification by client id (a fetch costs
             nothing), a token expiring sooner than this is replaced ahead of time.
@@ -166,9 +242,11 @@ class CryptshareClient:
         language: str | None = None,
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
-        max_connections: int = 100,
-        max_connections_per_host: int = 100,
+        max_connections: int | None = None,
+        max_connections_per_host: int | None = None,
         session: aiohttp.ClientSession | None = None,
+        proxy: str | URL | None = None,
+        trust_env: bool | None = None,
         ssl_context: ssl.SSLContext | None = None,
         allow_insecure_http: bool = False,
         allow_insecure_tls: bool = False,
@@ -178,6 +256,7 @@ class CryptshareClient:
         transport: Transport | None = None,
         cleanup_grace: float = DEFAULT_CLEANUP_GRACE,
         cleanup_close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+        event_hooks: EventHooks | None = None,
     ) -> None:
         self._base_url = _check_base_url(
             base_url, _check_flag(allow_insecure_http, "allow_insecure_http")
@@ -202,20 +281,16 @@ class CryptshareClient:
         context = _check_ssl_context(
             ssl_context, _check_flag(allow_insecure_tls, "allow_insecure_tls")
         )
-        if session is not None and context is not None:
-            raise ConfigurationError(
-                "ssl_context applies to sessions the client makes; configure your own"
-                " session's connector instead"
-            )
-        if transport is not None and (session is not None or context is not None):
-            raise ConfigurationError(
-                "session and ssl_context configure the built-in transport; with transport="
-                " configure your transport instead"
-            )
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise ConfigurationError(
-                f"session must be an aiohttp.ClientSession, got {type(session)!r}"
-            )
+        _check_transport_options(
+            transport,
+            session,
+            timeouts=timeouts,
+            max_connections=max_connections,
+            max_connections_per_host=max_connections_per_host,
+            ssl_context=context,
+            proxy=proxy,
+            trust_env=trust_env,
+        )
         if token_store is not None and not isinstance(token_store, TokenStore):
             raise ConfigurationError(
                 "token_store must implement TokenStore (async get, set and delete), got"
@@ -236,10 +311,17 @@ class CryptshareClient:
             )
         settings = TransportSettings(
             timeouts=timeouts or Timeouts(),
-            max_connections=max_connections,
-            max_connections_per_host=max_connections_per_host,
+            max_connections=_DEFAULT_POOL if max_connections is None else max_connections,
+            max_connections_per_host=(
+                _DEFAULT_POOL if max_connections_per_host is None else max_connections_per_host
+            ),
             ssl_context=context,
             max_response_bytes=max_response_bytes,
+            proxy=_check_proxy(proxy),
+            # A proxy's loopback is not ours: a local server (the emulator) is reached
+            # directly, whatever HTTP_PROXY says; proxy= still applies.
+            trust_env=(True if trust_env is None else _check_flag(trust_env, "trust_env"))
+            and not _is_loopback(self._base_url.host),
         )
         self._owns_transport = transport is None
         self._transport: Transport = (
@@ -251,6 +333,7 @@ class CryptshareClient:
             self._transport,
             retry=retry or RetryPolicy(),
             max_response_bytes=settings.max_response_bytes,
+            events=Events(event_hooks),
         )
         self._tokens = TokenManager(
             token_store if token_store is not None else MemoryTokenStore(),

@@ -100,7 +100,12 @@ class CryptshareError(Exception):
 
     Every error pickles with its attributes (worker pools and ``multiprocessing`` send
     exceptions between processes), whatever keyword-only arguments its ``__init__`` takes.
+
+    ``attempts`` is how many times the failed request was sent: more than 1 only when
+    it was retried, and then the message ends with ``(after N attempts)``.
     """
+
+    attempts: int = 1
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_error, (type(self), self.args, self.__dict__.copy()))

@@ -18,9 +18,10 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Final
+from typing import Final, TypeVar
 
 from attrs import evolve
 
@@ -33,12 +34,15 @@ from ._errors import (
     SourceNotReplayableError,
     TransportError,
 )
+from ._events import Events
 from ._protocol import ApiRequest, ApiResponse, error_for_response
 from ._retry import RetryPolicy
 from ._scrub import describe, secrets_in
 from ._transport_api import StreamBody, StreamedResponse, Transport
 
 __all__ = ["Pipeline"]
+
+E = TypeVar("E", bound=CryptshareError)
 
 ERROR_BODY_LIMIT: Final = 64 * 1024
 """How much of a streamed error answer is read to type the error."""
@@ -50,6 +54,15 @@ def _retryable_failure(exc: CryptshareError) -> bool:
     return isinstance(exc, TransportError) and not isinstance(
         exc, RequestTimeoutError | MalformedResponseError
     )
+
+
+def _after(error: E, attempts: int) -> E:
+    """``error``, saying how many attempts were made when there were several."""
+    if attempts > 1 and error.attempts == 1:
+        error.attempts = attempts
+        if error.args and isinstance(error.args[0], str):
+            error.args = (f"{error.args[0]} (after {attempts} attempts)", *error.args[1:])
+    return error
 
 
 def _foreign(exc: Exception, request: ApiRequest, headers: Mapping[str, str]) -> TransportError:
@@ -105,11 +118,17 @@ class Pipeline:
     """Sends through ``transport`` with retries and bounds; see the module docstring."""
 
     def __init__(
-        self, transport: Transport, *, retry: RetryPolicy, max_response_bytes: int
+        self,
+        transport: Transport,
+        *,
+        retry: RetryPolicy,
+        max_response_bytes: int,
+        events: Events | None = None,
     ) -> None:
         self._transport = transport
         self._retry = retry
         self._limit = max_response_bytes
+        self._events = events if events is not None else Events()
         self.closed = False
 
     @property
@@ -133,42 +152,75 @@ class Pipeline:
     ) -> ApiResponse:
         """Send ``request``, retrying per the policy; error statuses are returned.
 
-        A retryable status still failing after the last attempt is returned as it came.
+        A retryable status still failing after the last of several attempts raises its
+        typed error, which says how many attempts were made.
         """
         self._check_open()
         policy = self._retry
+        events = self._events
+        method, path = request.method, request.url_path
         attempt = 0
         previous: CryptshareError | None = None
         while True:
             attempt += 1
+            await events.request(method, path, attempt)
+            started = time.perf_counter()
+            failure: CryptshareError | None = None
+            response: ApiResponse | None = None
             try:
                 response = await self._send_once(request, headers, body)
-            except SourceNotReplayableError as exc:
-                if previous is None:
-                    raise
-                raise SourceNotReplayableError(
-                    f"{exc} The attempt before failed with: {previous}"
-                ) from previous
             except CryptshareError as exc:
+                failure = exc
+            elapsed = time.perf_counter() - started
+            if failure is not None:
+                await events.response(
+                    method, path, attempt, status=None, elapsed=elapsed, error=failure
+                )
+                if isinstance(failure, SourceNotReplayableError) and previous is not None:
+                    raise _after(
+                        SourceNotReplayableError(
+                            f"{failure} The attempt before failed with: {previous}"
+                        ),
+                        attempt,
+                    ) from previous
                 if (
                     request.idempotent
                     and policy.retry_on_connection_errors
                     and attempt < policy.max_attempts
-                    and _retryable_failure(exc)
+                    and _retryable_failure(failure)
                 ):
-                    previous = exc
-                    await asyncio.sleep(policy.delay(attempt))
+                    previous = failure
+                    await self._pause(request, attempt, policy.delay(attempt), failure)
                     continue
-                raise
-            if (
-                request.idempotent
-                and policy.should_retry_status(response.status)
-                and attempt < policy.max_attempts
-            ):
-                previous = error_for_response(request, response)
-                await asyncio.sleep(policy.delay(attempt, retry_after=previous.retry_after))
-                continue
+                raise _after(failure, attempt)
+            assert response is not None
+            await events.response(method, path, attempt, status=response.status, elapsed=elapsed)
+            if request.idempotent and policy.should_retry_status(response.status):
+                error = error_for_response(request, response)
+                if attempt < policy.max_attempts:
+                    previous = error
+                    delay = policy.delay(attempt, retry_after=error.retry_after)
+                    await self._pause(request, attempt, delay, error)
+                    continue
+                if attempt > 1 and response.status not in request.expected:
+                    raise _after(error, attempt)
             return response
+
+    async def _pause(
+        self, request: ApiRequest, attempt: int, delay: float, reason: CryptshareError
+    ) -> None:
+        """Report the retry, then wait ``delay`` seconds before the next attempt."""
+        await self._events.retry(
+            request.method,
+            request.url_path,
+            attempt,
+            of=self._retry.max_attempts,
+            delay=delay,
+            reason=f"HTTP {reason.status}"
+            if isinstance(reason, ApiError)
+            else type(reason).__name__,
+        )
+        await asyncio.sleep(delay)
 
     async def _send_once(
         self, request: ApiRequest, headers: Mapping[str, str], body: StreamBody | None
@@ -217,9 +269,13 @@ class Pipeline:
         """
         self._check_open()
         policy = self._retry
+        events = self._events
+        method, path = request.method, request.url_path
         attempt = 0
         while True:
             attempt += 1
+            await events.request(method, path, attempt)
+            started = time.perf_counter()
             exits = AsyncExitStack()
             failure: CryptshareError | None = None
             response: StreamedResponse | None = None
@@ -229,17 +285,28 @@ class Pipeline:
                 failure = exc
             except Exception as exc:
                 failure = _foreign(exc, request, headers)
+            elapsed = time.perf_counter() - started
             if failure is not None:
+                await events.response(
+                    method, path, attempt, status=None, elapsed=elapsed, error=failure
+                )
                 if (
                     request.idempotent
                     and policy.retry_on_connection_errors
                     and attempt < policy.max_attempts
                     and _retryable_failure(failure)
                 ):
-                    await asyncio.sleep(policy.delay(attempt))
+                    await self._pause(request, attempt, policy.delay(attempt), failure)
                     continue
-                raise failure
+                raise _after(failure, attempt)
             assert response is not None
+            async with AsyncExitStack() as guard:
+                # A hook that raises must not leave the download open.
+                guard.push_async_exit(exits)
+                await events.response(
+                    method, path, attempt, status=response.status, elapsed=elapsed
+                )
+                guard.pop_all()
             if 200 <= response.status < 300:
                 break
             async with exits:
@@ -249,9 +316,10 @@ class Pipeline:
                 and policy.should_retry_status(response.status)
                 and attempt < policy.max_attempts
             ):
-                await asyncio.sleep(policy.delay(attempt, retry_after=error.retry_after))
+                delay = policy.delay(attempt, retry_after=error.retry_after)
+                await self._pause(request, attempt, delay, error)
                 continue
-            raise error
+            raise _after(error, attempt)
         async with exits:
             yield self._mapped(request, response, headers)
 

@@ -1,8 +1,12 @@
-"""The default transport: aiohttp session ownership, timeouts, pool, bounded reads.
+"""The default transport: aiohttp session ownership, timeouts, pool, proxy, bounded reads.
 
 It does one attempt per call; retries, and the mapping of a foreign transport's
 failures, live in :mod:`cryptshare_async._pipeline`. Every aiohttp, parser and OS
 failure leaves this module as a library error that holds no secret and chains nothing.
+
+Timeouts, the proxy, TLS settings and the User-Agent are passed with every request, so a
+caller's own ``aiohttp.ClientSession`` gets them too (its own ``total`` timeout, which
+would kill a long upload, is overridden per request).
 
 Example::
 
@@ -75,7 +79,8 @@ class Timeouts:
 
     ``read`` bounds the wait for the *next* bytes of an answer, so a multi-GiB upload
     that keeps moving never times out, while a stalled one does. ``None`` means no
-    limit; anything else must be a finite number > 0.
+    limit; anything else must be a finite number > 0. They are passed with every
+    request, so they also replace the timeout of a caller's own ``aiohttp`` session.
 
     Example::
 
@@ -112,6 +117,18 @@ class TransportSettings:
         default=DEFAULT_MAX_RESPONSE_BYTES,
         validator=_count(1024),
     )
+    # The proxy URL may carry credentials: never in a repr.
+    proxy: URL | None = field(default=None, repr=False)
+    trust_env: bool = True
+
+    def proxy_secrets(self) -> frozenset[str]:
+        """The proxy's credentials, in every spelling an error text could quote."""
+        proxy = self.proxy
+        if proxy is None or (proxy.user is None and proxy.password is None):
+            return frozenset()
+        found = {str(proxy), proxy.raw_user or "", proxy.raw_password or ""}
+        found |= {proxy.user or "", proxy.password or ""}
+        return frozenset(item for item in found if len(item) >= 4)
 
 
 # What a malformed answer raises: aiohttp wraps parser errors in ClientResponseError; the
@@ -142,6 +159,15 @@ def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> T
     cls: type[TransportError]
     if isinstance(exc, TimeoutError):
         cls, text = RequestTimeoutError, f"{what} timed out ({detail})"
+    elif isinstance(exc, aiohttp.ClientHttpProxyError):
+        # The proxy refused to open the tunnel to an https:// server: a valid answer, not
+        # a malformed one. Its text is not quoted (it may echo the proxy's URL).
+        cls = TransportError
+        text = (
+            f"{what} failed: the proxy answered HTTP {exc.status} instead of opening a tunnel"
+            " to the server; check the proxy URL, its credentials and whether it allows"
+            " this host"
+        )
     elif isinstance(exc, aiohttp.ClientPayloadError) and not isinstance(
         exc.__cause__, _BROKEN_ENCODING
     ):
@@ -159,9 +185,10 @@ def map_error(exc: Exception, request: ApiRequest, secrets: frozenset[str]) -> T
 class AiohttpTransport:
     """Sends :class:`ApiRequest` values over aiohttp; one attempt per call.
 
-    A caller's ``aiohttp.ClientSession`` is used as given and never closed; a session
-    the transport makes itself is created lazily inside the running event loop (never
-    at import or construction) and closed by :meth:`aclose`.
+    A caller's ``aiohttp.ClientSession`` is used as given and never closed, with the
+    timeouts, proxy, TLS context and User-Agent passed per request; a session the
+    transport makes itself (``trust_env`` as configured) is created lazily inside the
+    running event loop (never at import or construction) and closed by :meth:`aclose`.
     """
 
     def __init__(
@@ -208,8 +235,35 @@ class AiohttpTransport:
             headers={"User-Agent": self._settings.user_agent},
             raise_for_status=False,
             auto_decompress=True,
+            trust_env=self._settings.trust_env,
         )
         return self._session
+
+    def _options(self, session: aiohttp.ClientSession, headers: dict[str, str]) -> dict[str, Any]:
+        """What every request carries, whoever made the session.
+
+        A caller's session keeps its cookies, auth, connector and default headers (its
+        User-Agent included), but its timeout, status raising and decompression are
+        overridden: the library's bounded reads and error mapping depend on them.
+        """
+        settings = self._settings
+        if "User-Agent" not in session.headers:
+            headers.setdefault("User-Agent", settings.user_agent)
+        options: dict[str, Any] = {
+            "headers": headers,
+            "timeout": settings.timeouts.to_aiohttp(),
+            "raise_for_status": False,
+            "auto_decompress": True,
+            "allow_redirects": False,
+        }
+        if settings.ssl_context is not None:
+            options["ssl"] = settings.ssl_context
+        if settings.proxy is not None:
+            options["proxy"] = settings.proxy
+        return options
+
+    def _secrets(self, headers: Mapping[str, str]) -> frozenset[str]:
+        return secrets_in(headers) | self._settings.proxy_secrets()
 
     async def aclose(self) -> None:
         """Close the session if this transport made it. Safe to call twice."""
@@ -246,10 +300,9 @@ class AiohttpTransport:
             async with session.request(
                 request.method,
                 url,
-                headers=send_headers,
                 json=request.json if request.json is not None else None,
                 data=data,
-                allow_redirects=False,
+                **self._options(session, send_headers),
             ) as resp:
                 content = await self._read_body(resp, request)
                 response = ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
@@ -259,7 +312,7 @@ class AiohttpTransport:
             # aiohttp reports a failure of the body itself (an integrity check, a progress
             # callback) as a connection error: that one is raised unchanged below.
             if data is None or data.body_error is None:
-                failure = map_error(exc, request, secrets_in(send_headers))
+                failure = map_error(exc, request, self._secrets(send_headers))
         finally:
             if iterator is not None:
                 aclose = getattr(iterator, "aclose", None)
@@ -304,12 +357,12 @@ class AiohttpTransport:
     ) -> AsyncIterator[StreamedResponse]:
         """Open the answer to ``request`` for reading piece by piece, whatever its status."""
         session = await self._get_session()
-        secrets = secrets_in(headers)
+        secrets = self._secrets(headers)
         failure: CryptshareError | None = None
         resp: aiohttp.ClientResponse | None = None
         try:
             resp = await session.request(
-                request.method, self.url_for(request), headers=dict(headers), allow_redirects=False
+                request.method, self.url_for(request), **self._options(session, dict(headers))
             )
         except CryptshareError:
             raise

@@ -4,8 +4,8 @@
 :class:`Transport`. The default one is built on aiohttp; pass another with
 ``CryptshareClient(..., transport=...)`` to add instrumentation, route through
 something else, or (with :class:`cryptshare_async.testing.MockTransport`) to test
-without HTTP. The client keeps retries, response size bounds and error mapping on its
-side, so a transport does one attempt and returns what it got.
+without HTTP. The client keeps retries, response size bounds, error mapping, logging
+and event hooks on its side, so a transport does one attempt and returns what it got.
 
 Example::
 

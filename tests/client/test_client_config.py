@@ -87,17 +87,6 @@ async def test_callers_session_is_used_and_never_closed() -> None:
         assert not session.closed
 
 
-async def test_ssl_context_with_foreign_session_is_refused() -> None:
-    async with aiohttp.ClientSession() as session:
-        with pytest.raises(ConfigurationError, match="ssl_context"):
-            CryptshareClient(
-                "https://x.y",
-                client_id=CID,
-                session=session,
-                ssl_context=ssl.create_default_context(),
-            )
-
-
 async def test_ssl_context_reaches_the_connector() -> None:
     context = ssl.create_default_context()
     async with CryptshareClient("https://x.y", client_id=CID, ssl_context=context) as client:
