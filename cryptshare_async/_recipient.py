@@ -261,15 +261,17 @@ class RecipientTransfer:
         and :class:`~cryptshare_async.TransferDeletedError` (2006) once it is deleted.
         """
         request = protocol.recipient_info_request(self._transfer_id, password=self._password)
-        data = protocol.json_data(request, await self._client.send(request))
-        self._info = structure(data, TransferInfo)
+        response = await self._client.send(request)
+        data = protocol.json_data(request, response)
+        self._info = structure(data, TransferInfo, secrets=response.secrets)
         return self._info
 
     async def files(self) -> tuple[TransferFile, ...]:
         """The files available for download (names as the server sent them)."""
         request = protocol.recipient_files_request(self._transfer_id, password=self._password)
-        data = protocol.json_data(request, await self._client.send(request))
-        return structure_list(data, TransferFile)
+        response = await self._client.send(request)
+        data = protocol.json_data(request, response)
+        return structure_list(data, TransferFile, secrets=response.secrets)
 
     async def download(
         self,

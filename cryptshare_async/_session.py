@@ -100,8 +100,9 @@ class TransferSession:
     async def state(self) -> SessionState:
         """The session's current settings, recipients and files."""
         request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self.send(request))
-        return structure(data, SessionState)
+        response = await self.send(request)
+        data = protocol.json_data(request, response)
+        return structure(data, SessionState, secrets=response.secrets)
 
     async def update(
         self,
@@ -155,8 +156,9 @@ class TransferSession:
         if not body:
             raise InvalidInputError("update() needs at least one setting to change")
         request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self.send(request))
-        return structure(data, SessionState)
+        response = await self.send(request)
+        data = protocol.json_data(request, response)
+        return structure(data, SessionState, secrets=response.secrets)
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""

@@ -64,8 +64,9 @@ class Transfer:
         request = protocol.transfer_status_request(
             self._sender.email, self._tracking_id, language=language
         )
-        data = protocol.json_data(request, await self._sender.send(request))
-        return structure(data, TransferStatus)
+        response = await self._sender.send(request)
+        data = protocol.json_data(request, response)
+        return structure(data, TransferStatus, secrets=response.secrets)
 
     async def wait_until_active(
         self,

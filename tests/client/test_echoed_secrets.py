@@ -1,0 +1,110 @@
+"""Whatever transport carries it, an answer that echoes the request's secrets (headers
+and the secret fields of its JSON body: a password to validate, a verification code) never
+gets them into an exception: the pipeline hands every answer its request's secrets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from cryptshare_async import ApiRequest, ApiResponse, CryptshareClient, CryptshareError, RetryPolicy
+from cryptshare_async._models import TransferFile
+from cryptshare_async._tokens import StoredToken
+from cryptshare_async.testing import MockTransport
+from tests.hostile.checks import chain, texts
+
+CLIENT_ID = "EchoedClientId" + "K4" * 20
+TOKEN = "EchoedToken" + "Z8" * 12
+PASSWORD = "Tr4nsfer pw €&?"
+CHECKED = "Ch3cked-Password-42"
+CODE = "Code-7yhG5t"
+SECRETS = (CLIENT_ID, TOKEN, PASSWORD, CHECKED, CODE)
+SENDER = "alice@example.com"
+
+
+def echoed(request: ApiRequest, headers: Mapping[str, str]) -> str:
+    """Every secret the request carried, as a server could echo it."""
+    values = [v for k, v in headers.items() if k.lower().startswith("x-cs-") and len(v) > 8]
+    values += [unquote(v) for v in values]
+    if isinstance(request.json, dict):
+        values += [v for v in request.json.values() if isinstance(v, str)]
+    return " ".join(values)
+
+
+def answer(kind: str) -> Callable[[ApiRequest, Mapping[str, str]], ApiResponse]:
+    def handler(request: ApiRequest, headers: Mapping[str, str]) -> ApiResponse:
+        e = echoed(request, headers)
+        if kind == "error-message":
+            document = {"errorCode": 1004, "errorMessage": e}
+            return ApiResponse(400, {}, json.dumps(document).encode())
+        if kind == "html-page":
+            return ApiResponse(502, {"Content-Type": "text/html"}, f"<h1>{e}</h1>".encode())
+        if kind == "non-json-200":
+            return ApiResponse(200, {}, e.encode())
+        fields = ("valid", "password", "token", "status", "verified", "checksumAlgorithm")
+        document = {"data": {name: [e] for name in fields}}
+        return ApiResponse(200, {}, json.dumps(document).encode())
+
+    return handler
+
+
+Operation = Callable[[CryptshareClient, Path], Awaitable[object]]
+
+
+async def validate(client: CryptshareClient, folder: Path) -> object:
+    return await client.validate_password(CHECKED)
+
+
+async def verify(client: CryptshareClient, folder: Path) -> object:
+    return await client.sender(SENDER).verify_with_code(CODE)
+
+
+async def generate(client: CryptshareClient, folder: Path) -> object:
+    return await client.generate_password()
+
+
+async def status(client: CryptshareClient, folder: Path) -> object:
+    return await client.sender(SENDER).transfer("20240522-065711-H8UoUSI6").status()
+
+
+async def files(client: CryptshareClient, folder: Path) -> object:
+    return await client.recipient_transfer("R1", password=PASSWORD).files()
+
+
+async def download(client: CryptshareClient, folder: Path) -> object:
+    file = TransferFile(id="F1", file_name="a.bin", size=3)
+    return await client.recipient_transfer("R1", password=PASSWORD).download(file, folder)
+
+
+OPERATIONS: dict[str, Operation] = {
+    "validate-password": validate,
+    "verify-with-code": verify,
+    "generate-password": generate,
+    "transfer-status": status,
+    "recipient-files": files,
+    "download": download,
+}
+
+
+@pytest.mark.parametrize("kind", ["error-message", "html-page", "non-json-200", "model-field"])
+@pytest.mark.parametrize("operation", OPERATIONS)
+async def test_echoed_secrets_never_reach_an_exception(
+    operation: str, kind: str, tmp_path: Path
+) -> None:
+    transport = MockTransport(answer(kind))
+    retry = RetryPolicy(max_attempts=2, backoff_base=0, backoff_max=0)
+    client = CryptshareClient(
+        "https://share.example.com", client_id=CLIENT_ID, transport=transport, retry=retry
+    )
+    async with client:
+        await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+        with pytest.raises(CryptshareError) as caught:
+            await OPERATIONS[operation](client, tmp_path)
+    assert transport.calls  # the server was asked, and answered with the echo
+    shown = [text for link in chain(caught.value) for text in texts(link)]
+    for secret in SECRETS:
+        assert not any(secret in text for text in shown), (secret, str(caught.value))
