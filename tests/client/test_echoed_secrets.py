@@ -108,3 +108,50 @@ async def test_echoed_secrets_never_reach_an_exception(
     shown = [text for link in chain(caught.value) for text in texts(link)]
     for secret in SECRETS:
         assert not any(secret in text for text in shown), (secret, str(caught.value))
+
+
+def listing(echo: str, *, size: int, content: bytes, algorithm: str = "SHA-256") -> MockTransport:
+    """A recipient transfer whose file name, id-less label, checksum and algorithm the
+    server fills with ``echo``; the file's bytes are ``content``."""
+
+    def handler(request: ApiRequest, headers: Mapping[str, str]) -> ApiResponse:
+        if request.path == "/transfers/R1":
+            document: object = {"data": {"checksumAlgorithm": algorithm, "totalSize": size}}
+        elif request.path == "/transfers/R1/files":
+            entry = {"id": "F1", "fileName": f"{echo}.txt", "size": size, "checksum": echo}
+            document = {"data": [entry]}
+        else:
+            return ApiResponse(200, {"Content-Length": str(len(content))}, content)
+        return ApiResponse(200, {}, json.dumps(document).encode())
+
+    return MockTransport(handler)
+
+
+@pytest.mark.parametrize("echo", [PASSWORD, CLIENT_ID, "Tr4nsfer%20pw%20%E2%82%AC%26%3F"])
+@pytest.mark.parametrize(
+    ("case", "verify"),
+    [
+        ({"size": 10, "content": b"abc"}, False),  # fewer bytes than announced
+        ({"size": 2, "content": b"abc"}, False),  # Content-Length other than announced
+        ({"size": 3, "content": b"abc"}, True),  # checksum mismatch
+        ({"size": 3, "content": b"abc", "algorithm": "{echo}"}, True),  # unknown algorithm
+    ],
+    ids=["short", "length", "checksum", "algorithm"],
+)
+async def test_download_errors_quote_no_echoed_secret(
+    echo: str, case: dict[str, object], verify: bool, tmp_path: Path
+) -> None:
+    arguments = dict(case)
+    if arguments.get("algorithm") == "{echo}":
+        arguments["algorithm"] = echo
+    transport = listing(echo, **arguments)  # type: ignore[arg-type]
+    client = CryptshareClient("https://share.example.com", client_id=CLIENT_ID, transport=transport)
+    async with client:
+        incoming = client.recipient_transfer("R1", password=PASSWORD)
+        (entry,) = await incoming.files()
+        with pytest.raises(CryptshareError) as caught:
+            await incoming.download(entry, tmp_path, verify=verify)
+    shown = [text for link in chain(caught.value) for text in texts(link)]
+    for secret in (CLIENT_ID, PASSWORD, "Tr4nsfer%20pw"):
+        assert not any(secret in text for text in shown), (secret, str(caught.value))
+    assert "***" in str(caught.value)
