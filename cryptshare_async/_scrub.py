@@ -21,7 +21,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-__all__ = ["describe", "redact", "scrub", "secrets_in", "secrets_in_json", "spellings"]
+__all__ = [
+    "describe",
+    "redact",
+    "redact_json",
+    "scrub",
+    "secrets_in",
+    "secrets_in_json",
+    "spellings",
+]
 
 # Headers the client sends that are not secret; every other value is treated as one.
 _PUBLIC_HEADERS: Final = frozenset(
@@ -112,6 +120,23 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if secret in text:
             text = text.replace(secret, "***")
     return text
+
+
+def redact_json(document: Any, secrets: frozenset[str]) -> Any:
+    """``document`` (parsed JSON) with :func:`redact` applied to every key and string.
+
+    >>> redact_json({"state": "FAILED", "files": [{"cause": "no abc123"}]}, frozenset({"abc123"}))
+    {'state': 'FAILED', 'files': [{'cause': 'no ***'}]}
+    """
+    if not secrets:
+        return document
+    if isinstance(document, str):
+        return redact(document, secrets)
+    if isinstance(document, list):
+        return [redact_json(item, secrets) for item in document]
+    if isinstance(document, dict):
+        return {redact(str(k), secrets): redact_json(v, secrets) for k, v in document.items()}
+    return document
 
 
 def scrub(text: str, secrets: Iterable[str], *, limit: int = _MESSAGE_LIMIT) -> str:

@@ -155,3 +155,40 @@ async def test_download_errors_quote_no_echoed_secret(
     for secret in (CLIENT_ID, PASSWORD, "Tr4nsfer%20pw"):
         assert not any(secret in text for text in shown), (secret, str(caught.value))
     assert "***" in str(caught.value)
+
+
+def status_of(state: str, echo: str) -> dict[str, object]:
+    """A transfer status in ``state`` whose server-written texts are ``echo``."""
+    return {
+        "data": {
+            "transfer": {"files": [{"id": "F1", "fileName": f"{echo}.pdf"}]},
+            "status": {
+                "state": state,
+                "files": [{"id": "F1", "removed": True, "removalCause": f"virus {echo}"}],
+                "recipients": [{"id": "R1", "mail": f"{echo}@example.org"}],
+            },
+        }
+    }
+
+
+@pytest.mark.parametrize("state", ["FAILED", "{echo}", "PROCESSING"])
+async def test_waiting_errors_and_their_statuses_hold_no_echoed_secret(state: str) -> None:
+    def handler(request: ApiRequest, headers: Mapping[str, str]) -> ApiResponse:
+        e = echoed(request, headers)
+        document = status_of(state.replace("{echo}", e), e)
+        return ApiResponse(200, {}, json.dumps(document).encode())
+
+    transport = MockTransport(handler)
+    client = CryptshareClient("https://share.example.com", client_id=CLIENT_ID, transport=transport)
+    async with client:
+        await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+        transfer = client.sender(SENDER).transfer("20240522-065711-H8UoUSI6")
+        with pytest.raises(CryptshareError) as caught:
+            await transfer.wait_until_active(timeout=0.05, interval=0.01, max_interval=0.01)
+    error = caught.value
+    status = getattr(error, "status", None) or getattr(error, "last_status", None)
+    assert status is not None and status.removed_files  # the status is kept, scrubbed
+    shown = [text for link in chain(error) for text in texts(link)]
+    shown += [repr(status), repr(status.status.raw)]
+    for secret in (CLIENT_ID, TOKEN):
+        assert not any(secret in text for text in shown), (secret, str(error))

@@ -8,6 +8,7 @@ from cryptshare_async import InvalidInputError, StreamedResponse
 from cryptshare_async._scrub import (
     describe,
     redact,
+    redact_json,
     scrub,
     secrets_in,
     secrets_in_json,
@@ -113,3 +114,18 @@ def test_redact_replaces_the_longest_secret_whole_and_keeps_the_rest() -> None:
     text = "a\n  Token0123456789-longer and Token0123456789"
     assert redact(text, {"Token0123456789", "Token0123456789-longer"}) == "a\n  *** and ***"
     assert scrub("split Token01234\n56789", {"Token01234 56789"}) == "split ***"
+
+
+def test_redact_json_replaces_secrets_in_every_key_and_string() -> None:
+    secrets = spellings("s3cret pw")
+    document = {
+        "state": "s3cret%20pw",
+        "s3cret pw": [1, None, True, {"deep": ["x s3cret+pw y"]}],
+        "n": 2.5,
+    }
+    assert redact_json(document, secrets) == {
+        "state": "***",
+        "***": [1, None, True, {"deep": ["x *** y"]}],
+        "n": 2.5,
+    }
+    assert redact_json(document, frozenset()) is document
