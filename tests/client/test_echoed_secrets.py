@@ -192,3 +192,24 @@ async def test_waiting_errors_and_their_statuses_hold_no_echoed_secret(state: st
     shown += [repr(status), repr(status.status.raw)]
     for secret in (CLIENT_ID, TOKEN):
         assert not any(secret in text for text in shown), (secret, str(error))
+
+
+async def test_an_upload_quotes_no_secret_the_session_state_echoes() -> None:
+    def handler(request: ApiRequest, headers: Mapping[str, str]) -> ApiResponse:
+        if request.method != "GET":
+            return ApiResponse(500, {}, b"")  # never reached: the algorithm is refused first
+        e = echoed(request, headers)
+        document = {"data": {"fileChecksumAlgorithm": e, "files": []}}
+        return ApiResponse(200, {}, json.dumps(document).encode())
+
+    transport = MockTransport(handler)
+    client = CryptshareClient("https://share.example.com", client_id=CLIENT_ID, transport=transport)
+    async with client:
+        await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+        session = client.sender(SENDER).session("20240522-065711-H8UoUSI6")
+        with pytest.raises(CryptshareError) as caught:
+            await session.upload(b"abc", file_name="a.txt")
+    assert [call.request.method for call in transport.calls] == ["GET"]
+    shown = [text for link in chain(caught.value) for text in texts(link)]
+    for secret in (CLIENT_ID, TOKEN):
+        assert not any(secret in text for text in shown), (secret, str(caught.value))
