@@ -30,6 +30,7 @@ from ._models import (
     SessionState,
     TransferSessionSettings,
 )
+from ._scrub import redact_json
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
 from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
@@ -98,10 +99,15 @@ class TransferSession:
         return (await self._sender._exchange(request, body=body, token=self._token)).response
 
     async def state(self) -> SessionState:
-        """The session's current settings, recipients and files."""
+        """The session's current settings, recipients and files.
+
+        An echo of the request's secrets (client id, token) in the answer is replaced
+        by ``***``: uploads quote the state's algorithm and file names in errors.
+        """
         request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self.send(request))
-        return structure(data, SessionState)
+        response = await self.send(request)
+        data = redact_json(protocol.json_data(request, response), response.secrets)
+        return structure(data, SessionState, secrets=response.secrets)
 
     async def update(
         self,
@@ -155,8 +161,9 @@ class TransferSession:
         if not body:
             raise InvalidInputError("update() needs at least one setting to change")
         request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self.send(request))
-        return structure(data, SessionState)
+        response = await self.send(request)
+        data = protocol.json_data(request, response)
+        return structure(data, SessionState, secrets=response.secrets)
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
