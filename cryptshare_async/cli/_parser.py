@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import __version__
+from .._waiting import DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL
 from ._settings import ENV_CLIENT_ID, ENV_SENDER, ENV_TOKEN_STORE, ENV_URL
 
 __all__ = ["PROG", "build_parser", "parse_expiration"]
@@ -240,9 +241,10 @@ def _wait_options(parser: argparse.ArgumentParser, *, what: str) -> None:
     parser.add_argument(
         "--poll-interval",
         type=_seconds,
-        default=1.0,
+        default=DEFAULT_INTERVAL,
         metavar="S",
-        help="first pause between two status reads; it grows to 15 s (default 1)",
+        help="first pause between two status reads; it grows to"
+        f" {DEFAULT_MAX_INTERVAL:g} s (default {DEFAULT_INTERVAL:g})",
     )
 
 

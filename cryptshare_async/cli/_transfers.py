@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from .. import Transfer, TransferStatus
+from .._waiting import DEFAULT_MAX_INTERVAL
 from ._console import Console
 from ._context import Context
 from ._views import status_lines, transfer_json
@@ -33,7 +34,10 @@ async def wait_active(
         console.info(f"state: {state}")
 
     return await transfer.wait_until_active(
-        timeout=timeout, interval=interval, max_interval=max(interval, 15.0), on_update=on_update
+        timeout=timeout,
+        interval=interval,
+        max_interval=max(interval, DEFAULT_MAX_INTERVAL),
+        on_update=on_update,
     )
 
 
