@@ -3,7 +3,7 @@
 Example::
 
     $ cryptshare-async status 20240522-065711-H8UoUSI6
-    $ cryptshare-async wait 20240522-065711-H8UoUSI6 --timeout 300
+    $ cryptshare-async wait 20240522-065711-H8UoUSI6 --wait-timeout 300
     $ cryptshare-async revoke 20240522-065711-H8UoUSI6 --message "Wrong file, sorry"
 """
 
