@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["EICAR_SIGNATURE", "EmulatorConfig"]
+__all__ = ["DEFAULT_PROCESSING_SECONDS", "EICAR_SIGNATURE", "EmulatorConfig"]
+
+#: How long a finalized transfer stays PROCESSING, unless configured: the one default of
+#: ``EmulatorConfig``, the ``cryptshare-emulator`` command and the pytest plugin.
+DEFAULT_PROCESSING_SECONDS = 0.05
 
 #: The EICAR anti-virus test string: content containing it is treated as infected.
 EICAR_SIGNATURE = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -51,7 +55,7 @@ class EmulatorConfig:
     port: int = 0
     client_id: str | None = None
     whitelisted_client_ids: frozenset[str] = frozenset()
-    processing_seconds: float = 0.05
+    processing_seconds: float = DEFAULT_PROCESSING_SECONDS
     checksum_algorithm: str = "SHA-256"
     blocked_extensions: frozenset[str] = frozenset({".exe", ".bat", ".com", ".scr"})
     virus_signature: bytes = EICAR_SIGNATURE
