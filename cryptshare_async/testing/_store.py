@@ -84,6 +84,14 @@ class Store:
         self._by_recipient: dict[str, list[Transfer]] = defaultdict(list)
         self._by_transfer_id: dict[str, tuple[Transfer, RecipientEntry]] = {}
         self._sequence = 0
+        #: Log entries clients sent with ``POST /api/logs``, oldest first.
+        self.client_logs: list[dict[str, Any]] = []
+
+    def scratch_path(self, suffix: str) -> Path:
+        """A fresh path for a file made for one answer (a ZIP, an EML)."""
+        directory = self.storage / ".scratch"
+        directory.mkdir(exist_ok=True)
+        return directory / f"{new_id(16)}{suffix}"
 
     # -- verification -------------------------------------------------------------------
 
@@ -650,6 +658,12 @@ class Store:
                 tracking_id=transfer.tracking_id,
                 transfer_id=entry.transfer_id,
             )
+
+    def eml_subject(self, transfer: Transfer, language: str) -> str:
+        """The EML's subject: the notification's custom subject, else the standard one."""
+        custom: str = transfer.settings["notificationMessage"].get("subject") or ""
+        sender = transfer.settings["sender"].get("name") or transfer.email
+        return custom or text("notification_subject", language, sender=sender)
 
     def checksum_algorithm(self, transfer: Transfer) -> str:
         algorithm: str = transfer.settings["fileChecksumAlgorithm"]
