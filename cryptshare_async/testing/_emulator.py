@@ -251,6 +251,16 @@ class Emulator:
         """Delete a transfer as an administrator would: DELETED_BY_ADMIN."""
         self.store.admin_delete(tracking_id)
 
+    def lock(self, tracking_id: str, locked: bool = True) -> None:
+        """Lock a transfer as an administrator would (recipients get 403/2005);
+        ``locked=False`` unlocks it."""
+        self.store.set_locked(tracking_id, locked)
+
+    def view_file(self, tracking_id: str, recipient: str, file_id: str) -> None:
+        """Record that ``recipient`` viewed a file in the Web App's content viewer: the
+        transfer status lists a ``VIEWED`` retrieval (the emulator has no Web App)."""
+        self.store.record_view(tracking_id, recipient, file_id)
+
     def expire(self, tracking_id: str) -> None:
         """Move the expiration date into the past (the state changes at the next cleanup)."""
         self.store.expire(tracking_id)

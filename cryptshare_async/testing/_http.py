@@ -314,8 +314,12 @@ async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return error_response(err.status, err.code, err.message)
     except web.HTTPNotFound:
         return error_response(404, 1006)
-    except web.HTTPMethodNotAllowed:
-        return error_response(405, 1006, "Method not allowed for this endpoint.")
+    except web.HTTPMethodNotAllowed as exc:
+        # The schema documents no 405: an operation (method + path) that does not exist
+        # is an endpoint that does not exist, 404/1006; Allow still lists the methods.
+        response = error_response(404, 1006, "Specified endpoint does not exist.")
+        response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        return response
     except web.HTTPException:
         raise
     except asyncio.CancelledError:
