@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._policy import TransferPolicy
+
 __all__ = ["EICAR_SIGNATURE", "EmulatorConfig"]
 
 #: The EICAR anti-virus test string: content containing it is treated as infected.
@@ -30,6 +32,9 @@ class EmulatorConfig:
     ``failing_notification_addresses`` makes every notification mailed to those addresses fail
     (``notificationFailed`` and ``warnings`` become true). ``absolute_locations=False`` emits
     ``Location`` headers as paths (``/api/...``) instead of absolute URLs.
+    ``policy`` is the transfer policy, enforced and reported (:class:`TransferPolicy`);
+    ``max_total_size``, ``max_retention_days`` and ``blocked_recipient_domains`` are
+    shortcuts for the settings it leaves unset.
     ``terms_of_use_active``, ``cors_origins`` (origins for which CORS is active),
     ``remote_logging`` and ``client_log_level`` are what the legal, CORS and logging
     endpoints report; ``POST /api/logs`` is refused (403/3004) unless ``remote_logging``.
@@ -73,6 +78,7 @@ class EmulatorConfig:
     cleanup_interval_seconds: float | None = None
     request_log_size: int = 10_000
     blocked_recipient_domains: frozenset[str] = field(default_factory=frozenset)
+    policy: TransferPolicy = field(default_factory=TransferPolicy)
     terms_of_use_active: bool = False
     cors_origins: frozenset[str] = frozenset()
     remote_logging: bool = True
