@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._policy import TransferPolicy
+from ._versions import check_api_version, default_api_version
 
 __all__ = ["EICAR_SIGNATURE", "EmulatorConfig"]
 
@@ -35,6 +36,9 @@ class EmulatorConfig:
     ``policy`` is the transfer policy, enforced and reported (:class:`TransferPolicy`);
     ``max_total_size``, ``max_retention_days`` and ``blocked_recipient_domains`` are
     shortcuts for the settings it leaves unset.
+    ``api_version`` is the server profile, ``(1, 8)`` to ``(1, 13)``: endpoints added after
+    it do not exist (404/1006) and a higher ``X-CS-MinimumMinorApiVersion`` gets 404/2004.
+    Its default is the newest, or ``CRYPTSHARE_EMULATOR_API_VERSION`` (``1.8``) when set.
     ``terms_of_use_active``, ``cors_origins`` (origins for which CORS is active),
     ``remote_logging`` and ``client_log_level`` are what the legal, CORS and logging
     endpoints report; ``POST /api/logs`` is refused (403/3004) unless ``remote_logging``.
@@ -67,7 +71,7 @@ class EmulatorConfig:
     default_expiration_days: int = 14
     max_retention_days: int = 30
     max_total_size: int = 64 * 1024**3
-    max_minor_version: int = 13
+    api_version: tuple[int, int] = field(default_factory=default_api_version)
     seed: int | None = None
     storage_dir: Path | None = None
     failing_notification_addresses: frozenset[str] = frozenset()
@@ -86,7 +90,13 @@ class EmulatorConfig:
     direct_receive_min_bytes: int | None = 1024 * 1024
     recycle_content_bytes: int = 0
 
+    @property
+    def max_minor_version(self) -> int:
+        """The minor version of :attr:`api_version` (the newest a client may ask for)."""
+        return self.api_version[1]
+
     def __post_init__(self) -> None:
+        check_api_version(self.api_version)
         recycle = self.recycle_content_bytes
         if not isinstance(recycle, int) or isinstance(recycle, bool) or recycle < 0:
             raise ValueError(f"recycle_content_bytes must be an int >= 0, got {recycle!r}")

@@ -25,6 +25,7 @@ from aiohttp.typedefs import Middleware
 
 from ._errors import DEFAULT_CODE_FOR_STATUS, ApiError, error_body
 from ._faults import FaultInjector, FaultRule
+from ._versions import endpoint_minor
 
 __all__ = [
     "API_CONTEXT",
@@ -299,6 +300,8 @@ def make_middlewares(
 
     @web.middleware
     async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_api(request.path) and endpoint_minor(request.method, request.path) > max_minor:
+            raise ApiError(404, 1006)  # added after this server's version: not there
         if is_api(request.path) and request.path != "/api/status":
             request[API_CONTEXT] = check_headers(request, max_minor)
         return await handler(request)
