@@ -42,8 +42,8 @@ from ._errors import ApiError
 from ._faults import FaultRule
 from ._http import json_body
 from ._keys import FAULTS, REQUESTS, STORE
+from ._lifecycle import INACTIVE_STATES, TransferState
 from ._rules import is_email
-from ._state import INACTIVE_STATES
 from ._store import key
 
 __all__ = ["MAX_SEED_COUNT", "MAX_TRANSFERS", "add_control_routes"]
@@ -54,7 +54,7 @@ MAX_SEED_COUNT: Final = 100_000
 MAX_TRANSFERS: Final = 200_000
 MAX_SEED_RECIPIENTS: Final = 100
 MAX_FAILING_ADDRESSES: Final = 10_000
-SEED_STATES: Final = frozenset({"ACTIVE"} | INACTIVE_STATES)
+SEED_STATES: Final = frozenset({TransferState.ACTIVE} | INACTIVE_STATES)
 #: Seeding yields to the event loop between batches, so the emulator keeps answering.
 _SEED_BATCH: Final = 200
 
@@ -192,7 +192,9 @@ async def seed_transfers(request: web.Request) -> web.Response:
     ids: list[str] = []
     while len(ids) < count:
         batch = min(_SEED_BATCH, count - len(ids))
-        ids += store.seed_transfers(sender, batch, recipients=recipients, state=state)
+        ids += store.seed_transfers(
+            sender, batch, recipients=recipients, state=TransferState(state)
+        )
         await asyncio.sleep(0)
     return web.json_response({"trackingIds": ids}, status=201)
 
