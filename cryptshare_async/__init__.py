@@ -102,12 +102,15 @@ from ._upload import (
     BytesSource,
     ChecksumAlgorithm,
     ChecksumMode,
+    FileObjectSource,
     FileSource,
     ProgressCallback,
     Source,
+    SpooledSource,
     StreamSource,
     UploadedFile,
     UploadSource,
+    spool,
 )
 from ._validation import generate_client_id
 from ._version import __version__
@@ -138,6 +141,7 @@ __all__ = [
     "Fields",
     "FieldsLike",
     "FileDownload",
+    "FileObjectSource",
     "FileSource",
     "FileState",
     "FileStatus",
@@ -184,6 +188,7 @@ __all__ = [
     "Source",
     "SourceChangedError",
     "SourceNotReplayableError",
+    "SpooledSource",
     "StatusDetails",
     "StoredToken",
     "StreamBody",
@@ -219,5 +224,6 @@ __all__ = [
     "WrongPasswordError",
     "__version__",
     "generate_client_id",
+    "spool",
     "wait_until_active",
 ]

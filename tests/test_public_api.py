@@ -29,6 +29,7 @@ EXPECTED = sorted(
         "Fields",
         "FieldsLike",
         "FileDownload",
+        "FileObjectSource",
         "FileSource",
         "FileState",
         "FileStatus",
@@ -76,6 +77,7 @@ EXPECTED = sorted(
         "SessionTokenRejectedError",
         "SizeMismatchError",
         "Source",
+        "SpooledSource",
         "SourceChangedError",
         "SourceNotReplayableError",
         "StatusDetails",
@@ -111,6 +113,7 @@ EXPECTED = sorted(
         "WrongPasswordError",
         "__version__",
         "generate_client_id",
+        "spool",
         "wait_until_active",
     ]
 )
