@@ -8,7 +8,12 @@ Example::
     await session.upload(StreamSource(lambda: chunks(), size=n, name="x.bin"))  # replayable
 
 Opening a source checks it (missing file, directory, unreadable, wrong declared size)
-before anything is registered on the server.
+before anything is registered on the server. File objects are in ``_file_objects``,
+streams of unknown size are spooled by ``_spool``.
+
+Replayable (resent on a retry, and readable twice for the pre-pass): paths, buffers,
+stream factories, seekable file objects and spooled streams; read once: a plain async
+iterable and a file object that cannot seek.
 """
 
 from __future__ import annotations
