@@ -497,6 +497,37 @@ async def upload_source(sessions: Sessions, path: Path, kind: str, digest: str, 
     return elapsed
 
 
+async def produce_source(path: Path, kind: str) -> float:
+    """Read + sha256 the file through a source of ``kind``, nothing sent: the source's
+    own path (worker-thread ``pread``, ``read(n)`` in a worker thread, or ``await
+    read(n)`` on the loop with the hashing in a worker thread)."""
+    from cryptshare_async._upload._dispatch import as_upload_source
+
+    async with contextlib.AsyncExitStack() as stack:
+        source: Any
+        if kind == "path":
+            source = path
+        elif kind == "open(rb)":
+            source = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        elif kind == "r+b (sync read)":
+            source = stack.enter_context(open(path, "r+b"))  # noqa: SIM115
+        else:
+            handle = await stack.enter_async_context(aiofiles.open(path, "rb"))
+            source = handle if kind == "aiofiles handle" else _AsyncReadOnly(handle)
+        start = time.perf_counter()
+        opened = await as_upload_source(source, size=path.stat().st_size).aopen()
+        stream = opened.chunks(hashlib.sha256(), MIB)
+        try:
+            async for chunk in stream:
+                if chunk.final:
+                    assert chunk.digest is not None and not chunk.short
+        finally:
+            await stream.aclose()
+            opened.close()
+        return time.perf_counter() - start
+
+
+PRODUCER_KINDS = ("path", "open(rb)", "aiofiles handle", "r+b (sync read)", "aiofiles async read")
 SOURCE_KINDS = (
     "path",
     "open(rb)",
@@ -512,6 +543,10 @@ SOURCE_KINDS = (
 
 async def sources_main(args: argparse.Namespace, path: Path, digest: str, size: int) -> None:
     recycle = args.size_mib if args.recycle_content_mib is None else args.recycle_content_mib
+    kinds = SOURCE_KINDS if args.kinds is None else tuple(args.kinds.split(","))
+    unknown = set(kinds) - set(SOURCE_KINDS)
+    if unknown:
+        raise SystemExit(f"unknown kinds {sorted(unknown)}; known: {', '.join(SOURCE_KINDS)}")
     async with (
         emulator_process(args.storage_dir, recycle) as (url, client_id, pid),
         content_server(path) as content_url,
@@ -522,7 +557,7 @@ async def sources_main(args: argparse.Namespace, path: Path, digest: str, size: 
         await upload_source(sessions, path, "path", digest, content_url)  # warm-up
         for _ in range(args.repeat):
             await runs.run("sha256 1 thread", lambda: sha256_in_thread(path))
-            for kind in SOURCE_KINDS:
+            for kind in kinds:
                 job = partial(upload_source, sessions, path, kind, digest, content_url)
                 await runs.run(f"source: {kind}", job)
         await sessions.discard()
@@ -531,8 +566,14 @@ async def sources_main(args: argparse.Namespace, path: Path, digest: str, size: 
         f" emulator storage: {args.storage_dir or 'system temp dir'}; stream mode"
         " (spool: its digest serves as the pre-pass); server cpu = the emulator's"
     )
+    producers = Runs()
+    for _ in range(args.repeat):
+        await producers.run("sha256 1 thread", lambda: sha256_in_thread(path))
+        for kind in PRODUCER_KINDS:
+            await producers.run(f"reads: {kind}", partial(produce_source, path, kind))
     report("source kinds, against the emulator (full upload: GET, register, PUT)", runs, size)
-    for kind in SOURCE_KINDS:
+    report("each source's reading + sha256 alone (nothing sent)", producers, size)
+    for kind in kinds:
         print(f"{kind:32s} {statistics.median(runs.seconds['source: ' + kind]):6.2f} s")
 
 
@@ -542,6 +583,9 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rss-child", nargs=4, metavar=("URL", "ID", "SIZE", "TMP"))
     parser.add_argument("--sources", action="store_true", help="only (f): the source kinds")
+    parser.add_argument(
+        "--kinds", default=None, help="with --sources: a comma-separated subset of the kinds"
+    )
     parser.add_argument("--sink-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--storage-dir",

@@ -14,7 +14,9 @@ Which path each takes (``benchmarks/README.md`` has the figures):
 The size is ``size=`` or, for a seekable object, found by seeking to its end (the
 position is restored). A seekable object is replayable: a retry (or the pre-pass)
 rewinds it to the position it had when the upload began. A non-seekable object is read
-once: it needs ``size=`` and a failed attempt is not retried.
+once: it needs ``size=`` and a failed attempt is not retried. Where the object stands
+after an upload is unspecified; it is never closed. A cancelled upload returns once the
+sync ``read()`` in progress has returned (a pipe without data holds it).
 
 Example::
 

@@ -149,6 +149,8 @@ class StreamSource(UploadSource):
 
     Give a *factory* (a callable returning a fresh async iterable) to allow retries and
     the pre-pass checksum mode; a plain async iterable is consumed once and never resent.
+    An object with ``async def read(n)`` (an aiohttp or asyncio ``StreamReader``) is read
+    in chunks of up to 1 MiB, not iterated (which would go line by line).
     """
 
     stream: AsyncIterable[bytes] | AsyncBinaryReadable | StreamFactory = field(repr=False)

@@ -39,8 +39,9 @@ T = TypeVar("T")
 class ChecksumMode(Enum):
     """How the file's checksum is obtained (pass a hex digest instead to use your own).
 
-    - ``AUTO`` (default): ``PRE_PASS`` for files and buffers, ``STREAM`` for async
-      streams (which cannot be read twice).
+    - ``AUTO`` (default): ``PRE_PASS`` for files, buffers, seekable file objects and
+      spooled streams, ``STREAM`` for async streams and file objects that cannot seek
+      (which cannot be read twice).
     - ``PRE_PASS``: hash the source, register the file *with* its checksum (so the
       server verifies the content after finalizing), then send while checking the
       bytes against the pre-pass; a source that changed in between fails before

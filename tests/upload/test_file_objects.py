@@ -204,3 +204,25 @@ async def test_what_each_kind_becomes() -> None:
         FileObjectSource(object())  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="aopen"):
         FileObjectSource(io.BytesIO()).open()
+
+
+async def test_upload_content_and_upload_many_take_file_objects(
+    emu: Emulator, session: TransferSession, kinds: Kinds
+) -> None:
+    file_id = await session.register_file("registered.bin", len(DATA))
+    async with aiofiles.open(kinds.path, "rb") as handle:
+        assert await session.upload_content(file_id, handle) == DIGEST
+    pipe, _ = await kinds.make("sync-pipe")
+    files = await session.upload_many(
+        [
+            FileObjectSource(io.BytesIO(DATA), name="bio.bin"),
+            FileObjectSource(pipe, size=len(DATA), name="pipe.bin"),
+        ],
+        checksum=ChecksumMode.STREAM,
+    )
+    assert [f.checksum for f in files] == [DIGEST, DIGEST]  # type: ignore[union-attr]
+    assert stored_files(emu, session) == {
+        "registered.bin": DATA,
+        "bio.bin": DATA,
+        "pipe.bin": DATA,
+    }
