@@ -116,10 +116,18 @@ class FileObjectSource(UploadSource):
         if has_async_read(file):
             return await _open_async(file, name, size)
 
-        def work(_stop: threading.Event, _advance: Advance) -> OpenedSource:
-            return _open_sync(file, name, size)  # type: ignore[arg-type]
+        made: list[OpenedSource] = []
 
-        return await run_in_thread(work, name="cryptshare-upload-open")
+        def work(_stop: threading.Event, _advance: Advance) -> OpenedSource:
+            made.append(_open_sync(file, name, size))  # type: ignore[arg-type]
+            return made[0]
+
+        try:
+            return await run_in_thread(work, name="cryptshare-upload-open")
+        except BaseException:  # cancelled while the thread opened it: the thread has ended
+            for opened in made:
+                opened.close()
+            raise
 
 
 def _label(obj: object) -> str:

@@ -40,7 +40,7 @@ from ._readables import (
     name_of,
     read_chunks,
 )
-from ._reader import run_in_thread
+from ._reader import Advance, run_in_thread
 from ._sources import OpenedSource, UploadSource, _OpenedFile
 
 __all__ = ["SpooledSource", "spool"]
@@ -157,10 +157,18 @@ async def spool(
             "spool() takes an async iterable of bytes or a binary file object (sync or async"
             f" read(n)), got {type(source).__name__}"
         )
-    file = await run_in_thread(
-        lambda _stop, _advance: tempfile.TemporaryFile(dir=dir),  # noqa: SIM115 - closed by SpooledSource
-        name="cryptshare-spool",
-    )
+    made: list[IO[bytes]] = []
+
+    def make(_stop: threading.Event, _advance: Advance) -> IO[bytes]:
+        made.append(tempfile.TemporaryFile(dir=dir))  # noqa: SIM115 - closed by SpooledSource
+        return made[0]
+
+    try:
+        file = await run_in_thread(make, name="cryptshare-spool")
+    except BaseException:  # cancelled while the thread made it: the thread has ended
+        for made_file in made:
+            made_file.close()
+        raise
     try:
         writer = _Writer(file, resolved.new(), max_bytes)
         if sync:

@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import io
 import os
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -226,3 +227,31 @@ async def test_upload_content_and_upload_many_take_file_objects(
         "bio.bin": DATA,
         "pipe.bin": DATA,
     }
+
+
+async def test_an_upload_cancelled_while_opening_leaves_no_descriptor(
+    emu: Emulator, session: TransferSession, kinds: Kinds
+) -> None:
+    entered, gate = threading.Event(), threading.Event()
+
+    class SlowTell(io.BufferedReader):
+        def tell(self) -> int:  # the worker thread finding the position, after the dup
+            entered.set()
+            gate.wait(5)
+            return super().tell()
+
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with SlowTell(open(kinds.path, "rb", buffering=0)) as slow:
+        before = fds()
+        task = asyncio.create_task(session.upload(slow, file_name="slow.bin"))
+        assert await asyncio.to_thread(entered.wait, 5)
+        task.cancel()
+        await asyncio.sleep(0.05)
+        gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            async with asyncio.timeout(5):
+                await task
+        assert fds() == before
+    assert _registrations(emu) == []
