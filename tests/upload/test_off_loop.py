@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cryptshare_async import spool
 from cryptshare_async._session import TransferSession
 from cryptshare_async._upload import BytesSource, ChecksumMode, StreamSource
 from cryptshare_async._upload._hashing import ChecksumAlgorithm, Crc32, Hasher
@@ -169,3 +170,16 @@ async def test_a_sync_file_object_is_never_read_on_the_event_loop(
     assert stored_files(emu, session) == {"spy.bin": DATA}
     assert threads  # it was read (and sought) ...
     assert threading.get_ident() not in threads  # ... never on the loop thread
+
+
+@pytest.mark.parametrize("kind", ["chunks", "stream-reader", "sync-pipe"])
+async def test_spooling_writes_and_hashes_off_the_event_loop(
+    session: TransferSession, kinds: Kinds, hashing_threads: set[int], kind: str
+) -> None:
+    source = _chunks(DATA, 1 << 20) if kind == "chunks" else (await kinds.make(kind))[0]
+    async with await spool(source, max_bytes=len(DATA)) as spooled:
+        assert spooled.digest == DIGEST
+        assert hashing_threads and threading.get_ident() not in hashing_threads
+        uploaded = await session.upload(spooled, file_name="spooled.bin")
+    assert uploaded.checksum == DIGEST
+    assert threading.get_ident() not in hashing_threads
