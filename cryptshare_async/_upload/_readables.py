@@ -67,10 +67,18 @@ def has_sync_read(obj: object) -> TypeGuard[BinaryReadable]:
 
 def name_of(obj: object) -> str | None:
     """The base name the object knows itself by (``filename`` as an ``UploadFile`` has
-    it, else a path-like ``name``), or ``None``."""
+    it, else a path-like ``name``), or ``None`` (also for a pseudo-name such as
+    ``sys.stdin.buffer``'s ``'<stdin>'``).
+
+    Example::
+
+        >>> import io, sys
+        >>> name_of(io.BytesIO()), name_of(sys.stdin.buffer)
+        (None, None)
+    """
     for attribute in ("filename", "name"):
         value = getattr(obj, attribute, None)
-        if isinstance(value, str) and value:
+        if isinstance(value, str) and value and not (value[0] == "<" and value[-1] == ">"):
             return os.path.basename(value) or None
     return None
 

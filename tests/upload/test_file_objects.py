@@ -30,10 +30,19 @@ from cryptshare_async import (
 )
 from cryptshare_async._session import TransferSession
 from cryptshare_async._upload._dispatch import as_upload_source
+from cryptshare_async._upload._readables import name_of
 from cryptshare_async.testing import Emulator, FaultRule
 
 from .conftest import assert_nothing_left, finalize_active, stored_files
-from .file_objects import ALL, ONE_SHOT, REPLAYABLE, AsyncSeekable, Kinds, SyncPipe
+from .file_objects import (
+    ALL,
+    ONE_SHOT,
+    REPLAYABLE,
+    AsyncSeekable,
+    FakeUploadFile,
+    Kinds,
+    SyncPipe,
+)
 
 DATA = os.urandom(2 * 1024 * 1024 + 777)
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -205,6 +214,20 @@ async def test_what_each_kind_becomes() -> None:
         FileObjectSource(object())  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="aopen"):
         FileObjectSource(io.BytesIO()).open()
+
+
+def test_the_name_a_file_object_gives() -> None:
+    stdin = SyncPipe(b"")
+    stdin.name = "<stdin>"  # type: ignore[attr-defined]  # as sys.stdin.buffer's
+    upload_file = FakeUploadFile(b"", "C/dir/report.pdf")
+    aliased = io.BytesIO()
+    aliased.name = "/tmp/x/data.csv"  # type: ignore[attr-defined]
+    assert [name_of(o) for o in (stdin, upload_file, aliased, io.BytesIO())] == [
+        None,
+        "report.pdf",
+        "data.csv",
+        None,
+    ]
 
 
 async def test_upload_content_and_upload_many_take_file_objects(
