@@ -18,10 +18,11 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import threading
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterable
 from types import TracebackType
 from typing import IO, Final
 
@@ -229,15 +230,20 @@ class _Writer:
         pieces = read_chunks(source) if has_async_read(source) else source
         lane: Lane[bytes | memoryview] = Lane(self.write, depth=_DEPTH, name="cryptshare-spool")
         try:
-            async for item in _pieces(pieces):  # type: ignore[arg-type]
-                self._count(len(item))
-                await lane.aput(item)
+            async with contextlib.aclosing(_pieces(pieces)) as stream:  # type: ignore[arg-type]
+                async for item in stream:
+                    self._count(len(item))
+                    await lane.aput(item)
             await lane.adrain()
         finally:
             await lane.aclose()
+            close = getattr(pieces, "aclose", None)  # a generator, ours or the caller's
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
 
 
-async def _pieces(stream: AsyncIterable[object]) -> AsyncIterator[bytes | memoryview]:
+async def _pieces(stream: AsyncIterable[object]) -> AsyncGenerator[bytes | memoryview, None]:
     """The stream's items as immutable pieces of at most 1 MiB: a mutable item is copied
     (the caller may refill it), one slice per loop step."""
     async for item in stream:

@@ -183,3 +183,18 @@ async def test_bad_arguments_are_refused() -> None:
         await spool(b"bytes have a size", max_bytes=10)  # type: ignore[arg-type]
     with pytest.raises(InvalidInputError, match="unsupported checksum algorithm"):
         await spool(_chunks(10), max_bytes=10, algorithm="CRC")
+
+
+async def test_the_caller_s_generator_is_closed_when_spooling_stops() -> None:
+    closed: list[bool] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"x" * 1000
+        finally:
+            closed.append(True)
+
+    with pytest.raises(InvalidInputError, match="larger than max_bytes=5000"):
+        await spool(endless(), max_bytes=5000)
+    assert closed == [True]
