@@ -107,12 +107,15 @@ from ._upload import (
     BytesSource,
     ChecksumAlgorithm,
     ChecksumMode,
+    FileObjectSource,
     FileSource,
     ProgressCallback,
     Source,
+    SpooledSource,
     StreamSource,
     UploadedFile,
     UploadSource,
+    spool,
 )
 from ._validation import generate_client_id
 from ._version import __version__
@@ -145,6 +148,7 @@ __all__ = [
     "Fields",
     "FieldsLike",
     "FileDownload",
+    "FileObjectSource",
     "FileSource",
     "FileState",
     "FileStatus",
@@ -202,6 +206,7 @@ __all__ = [
     "Source",
     "SourceChangedError",
     "SourceNotReplayableError",
+    "SpooledSource",
     "StatusDetails",
     "StoredToken",
     "StreamBody",
@@ -237,5 +242,6 @@ __all__ = [
     "WrongPasswordError",
     "__version__",
     "generate_client_id",
+    "spool",
     "wait_until_active",
 ]

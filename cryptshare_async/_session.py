@@ -265,8 +265,11 @@ class TransferSession:
     ) -> UploadedFile:
         """Register a file and stream its content; see :mod:`cryptshare_async._upload`.
 
-        ``source`` is a path, a buffer, an async iterable of bytes (with ``size=``), or
-        a ``FileSource``/``BytesSource``/``StreamSource``. ``checksum`` is a
+        ``source`` is a path, a buffer, a binary file object (``open(path, "rb")``,
+        ``io.BytesIO``, an aiofiles handle, a ``StreamReader``, an ``UploadFile``: one
+        that cannot seek needs ``size=`` and is not resent on a retry; see
+        :class:`FileObjectSource`), an async iterable of bytes (with ``size=``; or
+        :func:`spool` it), or an :class:`UploadSource`. ``checksum`` is a
         :class:`ChecksumMode` (default ``AUTO``: pre-pass for files and buffers, stream
         for async iterables) or the hex digest you already have. ``progress(sent, total)``
         may be sync or async; ``hash_progress(hashed, total)`` likewise reports the

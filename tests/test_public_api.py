@@ -38,6 +38,7 @@ EXPECTED = sorted(
         "Fields",
         "FieldsLike",
         "FileDownload",
+        "FileObjectSource",
         "FileSource",
         "FileState",
         "FileStatus",
@@ -85,6 +86,7 @@ EXPECTED = sorted(
         "SessionTokenRejectedError",
         "SizeMismatchError",
         "Source",
+        "SpooledSource",
         "SourceChangedError",
         "SourceNotReplayableError",
         "StatusDetails",
@@ -123,6 +125,7 @@ EXPECTED = sorted(
         "WrongPasswordError",
         "__version__",
         "generate_client_id",
+        "spool",
         "wait_until_active",
     ]
 )
