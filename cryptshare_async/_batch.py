@@ -45,7 +45,7 @@ from ._errors import (
     NotFoundError,
     VerificationError,
 )
-from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal import JobHeldError, JobOutcome, Journal, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
 from ._transfer import Transfer
@@ -55,7 +55,7 @@ from ._workflow import SendResult, check_options, run_plan
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["DEFAULT_LEASE", "SendJob", "send_many"]
+__all__ = ["DEFAULT_LEASE", "SendJob", "check_jobs", "send_many"]
 
 logger = logging.getLogger("cryptshare_async")
 
@@ -145,6 +145,11 @@ async def _settle_all(workers: Sequence[asyncio.Future[None]]) -> None:
     for future in workers:
         if not future.cancelled():
             future.exception()  # retrieved: the caller gets the first failure
+
+
+def check_jobs(jobs: Sequence[SendJob]) -> list[SendPlan]:
+    """Check a batch as :func:`send_many` does (each job, unique keys), sending nothing."""
+    return _check(jobs, concurrency=1, journal=None)
 
 
 def _check(jobs: Sequence[SendJob], *, concurrency: object, journal: object) -> list[SendPlan]:
@@ -237,7 +242,7 @@ class _Job:
         journal, key = self.journal, self.job.key
         record = await journal.claim(key, lease=self.lease)
         if record is None:
-            raise JournalError(f"job {key!r} is being sent by another worker; it was skipped")
+            raise JobHeldError(f"job {key!r} is being sent by another worker; it was skipped")
         if record.outcome is not None:
             await self.progress.complete()
             return self._recorded(record.outcome)
