@@ -296,24 +296,28 @@ class _Job:
         except ApiVersionUnsupportedError:
             raise
         except NotFoundError:
-            await self._delete_leftover(tracking_id)
-            return None
+            if not await self._delete_leftover(tracking_id) or not await _exists(transfer):
+                return None
+            # The session vanished between the status read and the delete: finalized
+            # by a worker whose lease ran out while it still lived. Adopt, never resend.
         outcome = JobOutcome(tracking_id=tracking_id, adopted=True, finished_at=_now())
         await self.journal.record_outcome(self.job.key, outcome)
         await self.progress.complete()
         return SendResult(transfer=transfer, files=(), from_journal=True)
 
-    async def _delete_leftover(self, tracking_id: str) -> None:
+    async def _delete_leftover(self, tracking_id: str) -> bool:
+        """Delete the session; true if it was already gone."""
         try:
             await self.sender.session(tracking_id).delete()
         except NotFoundError:
-            pass  # deleted by the crashed run, or expired
+            return True  # deleted by the crashed run, expired, or finalized meanwhile
         except VerificationError:
             # Only the token that created a session may delete it.
             logger.warning(
                 "transfer session %s left by an earlier run of job %r was made with another"
                 " verification token and cannot be deleted; it expires unfinalized (give the"
-                " client a FileTokenStore so that a resumed run has that token)",
+                " client a lasting token store, FileTokenStore or RedisTokenStore, so that a"
+                " resumed run has that token)",
                 tracking_id,
                 self.job.key,
             )
@@ -326,6 +330,7 @@ class _Job:
                 self.job.key,
                 type(exc).__name__,
             )
+        return False
 
     def _recorded(self, outcome: JobOutcome) -> SendResult:
         return SendResult(
@@ -333,6 +338,16 @@ class _Job:
             files=outcome.files,
             from_journal=True,
         )
+
+
+async def _exists(transfer: Transfer) -> bool:
+    try:
+        await transfer.status()
+    except ApiVersionUnsupportedError:
+        raise
+    except NotFoundError:
+        return False
+    return True
 
 
 async def _release(journal: Journal, key: str) -> None:

@@ -24,7 +24,7 @@ from cryptshare_async import (
     SendResult,
 )
 from cryptshare_async.contrib.redis import RedisJournal, RedisTokenStore
-from cryptshare_async.testing import Emulator, EmulatorConfig
+from cryptshare_async.testing import Emulator, EmulatorConfig, FaultRule
 
 
 @pytest.fixture
@@ -179,3 +179,46 @@ async def test_send_many_resumes_a_dead_workers_job_exactly_once(
             assert isinstance(again, SendResult) and again.from_journal
         assert session.tracking_id not in emu.store.sessions  # deleted with the shared token
         assert list(emu.store.transfers) == [sent.tracking_id]
+
+
+async def test_a_session_finalized_during_the_take_over_is_adopted_not_sent_again(
+    tmp_path: Path, redis: Redis, name: str
+) -> None:
+    """Worker one stalls past its lease with its session uploaded; worker two takes the
+    job over, reads 404 for the transfer, and while its delete is on the way worker one
+    wakes up and finalizes. The delete then finds no session: worker two reads the status
+    again and adopts the transfer instead of sending a second one."""
+    config = EmulatorConfig(processing_seconds=0.0, storage_dir=tmp_path / "emu")
+    prefix = f"tok:{uuid.uuid4().hex}:"
+    slip = BytesSource(b"payroll", name="slip-1.pdf")
+    job = SendJob("slip-1", [slip], to=["bob@example.org"], name="Pay", phone="1")
+    async with Emulator(config) as emu:
+        store = RedisTokenStore(redis, prefix=prefix)
+        async with (
+            CryptshareClient(emu.url, client_id=emu.client_id, token_store=store) as first,
+            CryptshareClient(emu.url, client_id=emu.client_id, token_store=store) as second,
+        ):
+            one = RedisJournal(redis, name)
+            await one.claim("slip-1", lease=0.2)
+            session = await first.sender("alice@example.com").create_session(
+                to=["bob@example.org"], name="Pay", phone="1"
+            )
+            await one.record_tracking_id("slip-1", session.tracking_id)
+            await session.upload(BytesSource(b"payroll", name="slip-1.pdf"))
+            die(one)  # stalled: its lease runs out
+            await asyncio.sleep(0.4)
+            emu.add_fault(FaultRule(method="DELETE", path="*/transfer-sessions/*", delay=1.0))
+            async with RedisJournal(redis, name) as two:
+                batch = asyncio.ensure_future(
+                    second.sender("alice@example.com").send_many([job], journal=two, lease=5)
+                )
+                for _ in range(200):
+                    if emu.fired_faults:
+                        break
+                    await asyncio.sleep(0.01)
+                assert emu.fired_faults, "the take-over never tried to delete the session"
+                await session.finalize()  # worker one wakes up
+                [result] = await batch
+        assert isinstance(result, SendResult) and result.from_journal
+        assert result.tracking_id == session.tracking_id
+        assert list(emu.store.transfers) == [session.tracking_id]
