@@ -57,7 +57,7 @@ class TransferSession:
     other for this session, so every request of the session carries it (never shown in
     the repr). If the server stops accepting that token, the session's calls raise
     :class:`SessionTokenRejectedError`: create a new session. A handle from
-    :meth:`Sender.session` uses the sender's current token.
+    :meth:`Sender.resume_session` uses the sender's current token.
     """
 
     def __init__(
@@ -87,20 +87,20 @@ class TransferSession:
                 " through this handle"
             )
 
-    async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
+    async def request(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
         """Send a request of this session with the session's token (low level).
 
         Example::
 
             request = put_content_request(alice.email, session.tracking_id, file_id)
-            response = await session.send(request, body=my_stream_body)
+            response = await session.request(request, body=my_stream_body)
         """
         return (await self._sender._exchange(request, body=body, token=self._token)).response
 
     async def state(self) -> SessionState:
         """The session's current settings, recipients and files."""
         request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self.send(request))
+        data = protocol.json_data(request, await self.request(request))
         return structure(data, SessionState)
 
     async def update(
@@ -155,14 +155,14 @@ class TransferSession:
         if not body:
             raise InvalidInputError("update() needs at least one setting to change")
         request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self.send(request))
+        data = protocol.json_data(request, await self.request(request))
         return structure(data, SessionState)
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
         self._check_open()
         request = protocol.delete_session_request(self._sender.email, self._tracking_id)
-        protocol.raise_for_status(request, await self.send(request))
+        protocol.raise_for_status(request, await self.request(request))
         self._ended = "deleted"
 
     async def finalize(self) -> Transfer:
@@ -175,7 +175,7 @@ class TransferSession:
         """
         self._check_open()
         request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
-        response = await self.send(request)
+        response = await self.request(request)
         found = protocol.read_created_id(request, response, request_url=self._url(request))
         self._ended = "finalized"
         if found.id is None:
@@ -210,9 +210,9 @@ class TransferSession:
             raise InvalidInputError(f"size must be an int >= 0, got {size!r}")
         body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
         request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
-        response = await self.send(request)
+        response = await self.request(request)
         return await claim_created(
-            self.send,
+            self.request,
             request,
             response,
             request_url=self._url(request),
@@ -228,7 +228,7 @@ class TransferSession:
         """Remove a registered file (and its content) from the session."""
         self._check_open()
         request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
-        protocol.raise_for_status(request, await self.send(request))
+        protocol.raise_for_status(request, await self.request(request))
 
     async def set_confidential_message(self, file: Any) -> SessionState:
         """Mark a file of the session as the confidential message.

@@ -1,4 +1,4 @@
-"""Sessions that clean up after themselves: ``async with sender.open_session(...)``.
+"""Sessions that clean up after themselves: ``async with sender.session(...)``.
 
 The session is created on entry (and the settings applied with one ``update()`` if any
 are given). If the block exits by an exception or a cancellation and the session was
@@ -6,14 +6,14 @@ not finalized, it is deleted, with its files. The delete runs shielded from furt
 cancellation and bounded by ``cleanup_timeout``; if it fails, a warning is logged (the
 tracking id and the error's type, nothing secret) and a note is added to the exception.
 A block that ends normally leaves an unfinalized session open, so that it can be
-continued later through ``sender.session(tracking_id)``.
+continued later through ``sender.resume_session(tracking_id)``.
 
 A create whose answer is lost leaves at most an empty session on the server: it holds
 no content and expires on its own.
 
 Example::
 
-    async with alice.open_session(to=["bob@example.org"], name="Alice", phone="1") as session:
+    async with alice.session(to=["bob@example.org"], name="Alice", phone="1") as session:
         await session.upload("report.pdf")
         transfer = await session.finalize()
 """
@@ -43,7 +43,7 @@ DEFAULT_CLEANUP_TIMEOUT: Final = 30.0
 
 
 class SessionScope:
-    """The ``async with`` of :func:`open_session`; yields the :class:`TransferSession`."""
+    """The ``async with`` of ``sender.session(...)``; yields the :class:`TransferSession`."""
 
     def __init__(self, sender: Sender, plan: SendPlan, *, cleanup_timeout: float) -> None:
         self._sender = sender
@@ -62,7 +62,7 @@ class SessionScope:
 
     async def __aenter__(self) -> TransferSession:
         if self._session is not None:
-            raise InvalidInputError("this open_session() was already entered; make a new one")
+            raise InvalidInputError("this sender.session() was already entered; make a new one")
         plan = self._plan
         session = await self._sender.create_session(
             to=plan.to, cc=plan.cc, bcc=plan.bcc, name=plan.name, phone=plan.phone
@@ -112,7 +112,7 @@ def open_session(
 
     Example::
 
-        async with alice.open_session(to=[BOB], name="Alice", phone="1",
+        async with alice.session(to=[BOB], name="Alice", phone="1",
                                       password_mode=PasswordMode.GENERATED) as session:
             await session.upload_many(["a.pdf", "b.pdf"])
             transfer = await session.finalize()
@@ -164,7 +164,7 @@ async def discard_session(session: TransferSession, exc: BaseException, *, bound
     exc.add_note(
         f"transfer session {tracking_id} could not be deleted ({reason}); it was not"
         f" finalized and expires on its own, or delete it with"
-        f" sender.session({tracking_id!r}).delete()"
+        f" sender.resume_session({tracking_id!r}).delete()"
     )
     return cancelled
 

@@ -1,4 +1,4 @@
-"""From files to a finalized transfer in one awaited call: `send_files`.
+"""From files to a finalized transfer in one awaited call: `send`.
 
 create → update (one request, only if settings are given) → ``upload_many`` →
 finalize → optionally ``wait_until_active``. Every argument is checked before the first
@@ -7,7 +7,7 @@ deleted with its files, so nothing is left on the server.
 
 Example::
 
-    result = await alice.send_files(
+    result = await alice.send(
         ["report.pdf", "data.csv"], to=["bob@example.org"], name="Alice", phone="+49 1",
         password_mode=PasswordMode.GENERATED, wait=True, timeout=300,
     )
@@ -42,7 +42,7 @@ from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["SendResult", "made_anyway", "run_plan", "send_files"]
+__all__ = ["SendResult", "made_anyway", "run_plan", "send"]
 
 logger = logging.getLogger("cryptshare_async")
 
@@ -71,7 +71,7 @@ class SendResult:
 OnCreated = Callable[[str], Awaitable[None]]
 
 
-async def send_files(
+async def send(
     sender: Sender,
     sources: Iterable[Source],
     *,
@@ -113,14 +113,14 @@ async def send_files(
     limit); an error of the wait (:class:`TransferFailedError`,
     :class:`WaitTimeoutError`) carries a note with the tracking id, since the transfer
     was sent. Before finalize, any failure or cancellation deletes the session (see
-    :func:`open_session` for ``cleanup_timeout``). A finalize whose answer is lost or
+    :meth:`Sender.session` for ``cleanup_timeout``). A finalize whose answer is lost or
     unreadable (connection error, timeout, 5xx, garbled body) is never repeated: the
     status under the tracking id says whether the transfer was made (then it is
     returned) or not (then the error is raised and the session deleted).
 
     Example::
 
-        result = await alice.send_files(["a.pdf"], to=[BOB], name="Alice", phone="1")
+        result = await alice.send(["a.pdf"], to=[BOB], name="Alice", phone="1")
     """
     settings = {
         "expiration_date": expiration_date,

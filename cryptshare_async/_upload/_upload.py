@@ -268,7 +268,7 @@ async def _register_and_send(
 
 async def _put(session: TransferSession, file_id: str, body: UploadBody) -> None:
     request = protocol.put_content_request(session.sender.email, session.tracking_id, file_id)
-    response = await session.send(request, body=body)
+    response = await session.request(request, body=body)
     protocol.raise_for_status(request, response)
     if not body.completed:
         raise UploadError(

@@ -64,7 +64,7 @@ async def test_a_transfer_is_finalized_though_its_answer_is_lost(
     session = await alice.create_session(**WHO)
     file_id = await session.register_file("a.txt", 1, None)
     request = protocol.put_content_request(ALICE, session.tracking_id, file_id)
-    protocol.raise_for_status(request, await alice.send(request, body=BytesBody(b"x")))
+    protocol.raise_for_status(request, await alice.request(request, body=BytesBody(b"x")))
     emu.add_fault(
         FaultRule(
             method="POST",
