@@ -308,7 +308,7 @@ class _Job:
     async def _delete_leftover(self, tracking_id: str) -> bool:
         """Delete the session; true if it was already gone."""
         try:
-            await self.sender.session(tracking_id).delete()
+            await self.sender.resume_session(tracking_id).delete()
         except NotFoundError:
             return True  # deleted by the crashed run, expired, or finalized meanwhile
         except VerificationError:
