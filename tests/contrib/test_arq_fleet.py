@@ -255,7 +255,8 @@ async def test_a_fleet_sends_every_job_exactly_once_when_a_worker_is_killed(
         jobs = [job(n) for n in range(total)]
         for sender, part in ((ALICE, jobs[0::2]), (CAROL, jobs[1::2])):
             await enqueue_sends(pool, part, sender=sender, journal=batch, queue_name=queue)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "FLEET_CLIENT_ID": emu.client_id}
+        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": path, "FLEET_CLIENT_ID": emu.client_id}
         port = str(URL(redis_url).port)
         workers = [
             await asyncio.create_subprocess_exec(
