@@ -190,9 +190,10 @@ class RedisTokenStore:
         try:
             return await awaitable
         except RedisError as exc:
+            # Only the type: a server's error text may quote the command, and with it a token.
             raise CryptshareError(
-                f"token store {self._prefix!r}: Redis {what} failed ({type(exc).__name__}:"
-                f" {exc}); check that Redis is reachable"
+                f"token store {self._prefix!r}: Redis {what} failed ({type(exc).__name__});"
+                " check that Redis is reachable and that this client may use it"
             ) from None
 
 

@@ -222,3 +222,17 @@ async def test_a_session_finalized_during_the_take_over_is_adopted_not_sent_agai
         assert isinstance(result, SendResult) and result.from_journal
         assert result.tracking_id == session.tracking_id
         assert list(emu.store.transfers) == [session.tracking_id]
+
+
+async def test_a_client_that_decodes_replies_works_too(redis_url: str, name: str) -> None:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        async with RedisJournal(client, name) as journal:
+            assert await journal.claim("a", lease=30) == JournalRecord("a")
+            await journal.record_tracking_id("a", "T1")
+            await journal.record_outcome("a", JobOutcome(tracking_id="T1"))
+            record = await journal.claim("a", lease=30)
+            assert record is not None and record.outcome is not None
+            assert record.tracking_id == "T1" and record.outcome.tracking_id == "T1"
+    finally:
+        await client.aclose()

@@ -180,3 +180,16 @@ async def test_a_fleet_makes_one_verification_request_per_sender(
         finally:
             for c in clients:
                 await c.aclose()
+
+
+async def test_a_client_that_decodes_replies_works_too(redis_url: str) -> None:
+    client = Redis.from_url(redis_url, decode_responses=True)
+    try:
+        store = RedisTokenStore(client, prefix=f"dec:{uuid.uuid4().hex}:")
+        until = datetime.now(UTC) + timedelta(minutes=5)
+        await store.set(key(), StoredToken(SECRET, until))
+        assert await store.get(key()) == StoredToken(SECRET, until)
+        await store.discard(key(), SECRET)
+        assert await store.get(key()) is None
+    finally:
+        await client.aclose()
