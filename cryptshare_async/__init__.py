@@ -59,7 +59,7 @@ from ._errors import (
 )
 from ._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent
 from ._fields import Fields, FieldsLike
-from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal import JobHeldError, JobOutcome, Journal, JournalError, JournalRecord
 from ._journal_sqlite import SQLiteJournal
 from ._models import (
     ApiVersion,
@@ -152,6 +152,7 @@ __all__ = [
     "FileStatus",
     "FileTokenStore",
     "InvalidInputError",
+    "JobHeldError",
     "JobOutcome",
     "Journal",
     "JournalError",

@@ -6,6 +6,7 @@ import cryptshare_async
 
 EXPECTED = sorted(
     [
+        "JobHeldError",
         "JobOutcome",
         "Journal",
         "JournalError",

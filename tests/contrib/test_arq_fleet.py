@@ -25,6 +25,7 @@ from cryptshare_async import (
     ConfigurationError,
     CryptshareClient,
     InvalidInputError,
+    JobHeldError,
     NotFoundError,
     PasswordMode,
     RetryPolicy,
@@ -33,7 +34,6 @@ from cryptshare_async import (
     StreamSource,
     TransportError,
 )
-from cryptshare_async._journal import JobHeldError
 from cryptshare_async.contrib.arq import (
     FUNCTION_NAME,
     QueuedSend,
