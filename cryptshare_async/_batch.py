@@ -12,7 +12,8 @@ With a :class:`Journal`, a re-run of the same batch sends each job exactly once:
   under that id: a finalized transfer is adopted (recorded, never sent again); "not
   found" means finalize never happened, so the leftover session (if any) is deleted
   and the job sent again;
-* a job another worker holds fails with :class:`JournalError` (nothing is sent).
+* a job another worker holds fails with :class:`JobHeldError`, a :class:`JournalError`
+  (nothing is sent).
 
 Give the client a token store that outlives the process (a ``FileTokenStore``): the
 server lets only the token that created a session delete it, so a resumed run needs
