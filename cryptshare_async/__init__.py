@@ -25,6 +25,7 @@ from ._errors import (
     ApiError,
     ApiVersionUnsupportedError,
     BadRequestError,
+    BrokenSessionError,
     ChecksumMismatchError,
     ConfigurationError,
     CryptshareError,
@@ -58,7 +59,7 @@ from ._errors import (
 )
 from ._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent
 from ._fields import Fields, FieldsLike
-from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal import JobHeldError, JobOutcome, Journal, JournalError, JournalRecord
 from ._journal_sqlite import SQLiteJournal
 from ._models import (
     ApiVersion,
@@ -131,6 +132,7 @@ __all__ = [
     "ApiVersion",
     "ApiVersionUnsupportedError",
     "BadRequestError",
+    "BrokenSessionError",
     "BytesSource",
     "ChecksumAlgorithm",
     "ChecksumMismatchError",
@@ -154,6 +156,7 @@ __all__ = [
     "FileStatus",
     "FileTokenStore",
     "InvalidInputError",
+    "JobHeldError",
     "JobOutcome",
     "Journal",
     "JournalError",

@@ -12,7 +12,8 @@ With a :class:`Journal`, a re-run of the same batch sends each job exactly once:
   under that id: a finalized transfer is adopted (recorded, never sent again); "not
   found" means finalize never happened, so the leftover session (if any) is deleted
   and the job sent again;
-* a job another worker holds fails with :class:`JournalError` (nothing is sent).
+* a job another worker holds fails with :class:`JobHeldError`, a :class:`JournalError`
+  (nothing is sent).
 
 Give the client a token store that outlives the process (a ``FileTokenStore``): the
 server lets only the token that created a session delete it, so a resumed run needs
@@ -45,7 +46,7 @@ from ._errors import (
     NotFoundError,
     VerificationError,
 )
-from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal import JobHeldError, JobOutcome, Journal, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
 from ._transfer import Transfer
@@ -55,7 +56,7 @@ from ._workflow import SendResult, check_options, run_plan
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["DEFAULT_LEASE", "SendJob", "send_many"]
+__all__ = ["DEFAULT_LEASE", "SendJob", "check_jobs", "send_many"]
 
 logger = logging.getLogger("cryptshare_async")
 
@@ -145,6 +146,11 @@ async def _settle_all(workers: Sequence[asyncio.Future[None]]) -> None:
     for future in workers:
         if not future.cancelled():
             future.exception()  # retrieved: the caller gets the first failure
+
+
+def check_jobs(jobs: Sequence[SendJob]) -> list[SendPlan]:
+    """Check a batch as :func:`send_many` does (each job, unique keys), sending nothing."""
+    return _check(jobs, concurrency=1, journal=None)
 
 
 def _check(jobs: Sequence[SendJob], *, concurrency: object, journal: object) -> list[SendPlan]:
@@ -237,7 +243,7 @@ class _Job:
         journal, key = self.journal, self.job.key
         record = await journal.claim(key, lease=self.lease)
         if record is None:
-            raise JournalError(f"job {key!r} is being sent by another worker; it was skipped")
+            raise JobHeldError(f"job {key!r} is being sent by another worker; it was skipped")
         if record.outcome is not None:
             await self.progress.complete()
             return self._recorded(record.outcome)
@@ -291,24 +297,28 @@ class _Job:
         except ApiVersionUnsupportedError:
             raise
         except NotFoundError:
-            await self._delete_leftover(tracking_id)
-            return None
+            if not await self._delete_leftover(tracking_id) or not await _exists(transfer):
+                return None
+            # The session vanished between the status read and the delete: finalized
+            # by a worker whose lease ran out while it still lived. Adopt, never resend.
         outcome = JobOutcome(tracking_id=tracking_id, adopted=True, finished_at=_now())
         await self.journal.record_outcome(self.job.key, outcome)
         await self.progress.complete()
         return SendResult(transfer=transfer, files=(), from_journal=True)
 
-    async def _delete_leftover(self, tracking_id: str) -> None:
+    async def _delete_leftover(self, tracking_id: str) -> bool:
+        """Delete the session; true if it was already gone."""
         try:
-            await self.sender.session(tracking_id).delete()
+            await self.sender.resume_session(tracking_id).delete()
         except NotFoundError:
-            pass  # deleted by the crashed run, or expired
+            return True  # deleted by the crashed run, expired, or finalized meanwhile
         except VerificationError:
             # Only the token that created a session may delete it.
             logger.warning(
                 "transfer session %s left by an earlier run of job %r was made with another"
                 " verification token and cannot be deleted; it expires unfinalized (give the"
-                " client a FileTokenStore so that a resumed run has that token)",
+                " client a lasting token store, FileTokenStore or RedisTokenStore, so that a"
+                " resumed run has that token)",
                 tracking_id,
                 self.job.key,
             )
@@ -321,6 +331,7 @@ class _Job:
                 self.job.key,
                 type(exc).__name__,
             )
+        return False
 
     def _recorded(self, outcome: JobOutcome) -> SendResult:
         return SendResult(
@@ -328,6 +339,16 @@ class _Job:
             files=outcome.files,
             from_journal=True,
         )
+
+
+async def _exists(transfer: Transfer) -> bool:
+    try:
+        await transfer.status()
+    except ApiVersionUnsupportedError:
+        raise
+    except NotFoundError:
+        return False
+    return True
 
 
 async def _release(journal: Journal, key: str) -> None:

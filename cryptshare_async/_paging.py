@@ -363,7 +363,7 @@ def _request_pager(
 
     async def fetch(page: int) -> Sequence[Any]:
         request = first if page == start_page else request_for(page)
-        response = await sender.send(request)
+        response = await sender.request(request)
         secrets.update(response.secrets)
         data = protocol.json_data(request, response)
         return _json_list(data, f"{request.method} {request.url_path}")

@@ -269,7 +269,7 @@ class RecipientTransfer:
         and :class:`~cryptshare_async.TransferDeletedError` (2006) once it is deleted.
         """
         request = protocol.recipient_info_request(self._transfer_id, password=self._password)
-        response = await self._client.send(request)
+        response = await self._client.request(request)
         self._secrets |= response.secrets
         data = protocol.json_data(request, response)
         self._info = structure(data, TransferInfo, secrets=response.secrets)
@@ -278,7 +278,7 @@ class RecipientTransfer:
     async def files(self) -> tuple[TransferFile, ...]:
         """The files available for download (names as the server sent them)."""
         request = protocol.recipient_files_request(self._transfer_id, password=self._password)
-        response = await self._client.send(request)
+        response = await self._client.request(request)
         self._secrets |= response.secrets
         data = protocol.json_data(request, response)
         return structure_list(data, TransferFile, secrets=response.secrets)

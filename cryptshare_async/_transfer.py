@@ -67,7 +67,7 @@ class Transfer:
         request = protocol.transfer_status_request(
             self._sender.email, self._tracking_id, language=language
         )
-        response = await self._sender.send(request)
+        response = await self._sender.request(request)
         data = redact_json(protocol.json_data(request, response), response.secrets)
         return structure(data, TransferStatus, secrets=response.secrets)
 
@@ -144,7 +144,7 @@ class Transfer:
             self._sender.email, self._tracking_id, unstructure(body), language=language
         )
         try:
-            protocol.raise_for_status(request, await self._sender.send(request))
+            protocol.raise_for_status(request, await self._sender.request(request))
         except ApiVersionUnsupportedError:
             raise
         except RuleViolationError as exc:

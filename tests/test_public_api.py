@@ -6,6 +6,7 @@ import cryptshare_async
 
 EXPECTED = sorted(
     [
+        "JobHeldError",
         "JobOutcome",
         "Journal",
         "JournalError",
@@ -20,6 +21,7 @@ EXPECTED = sorted(
         "ApiVersion",
         "ApiVersionUnsupportedError",
         "BadRequestError",
+        "BrokenSessionError",
         "BytesSource",
         "ChecksumAlgorithm",
         "ChecksumMismatchError",

@@ -206,7 +206,7 @@ async def test_an_upload_quotes_no_secret_the_session_state_echoes() -> None:
     client = CryptshareClient("https://share.example.com", client_id=CLIENT_ID, transport=transport)
     async with client:
         await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
-        session = client.sender(SENDER).session("20240522-065711-H8UoUSI6")
+        session = client.sender(SENDER).resume_session("20240522-065711-H8UoUSI6")
         with pytest.raises(CryptshareError) as caught:
             await session.upload(b"abc", file_name="a.txt")
     assert [call.request.method for call in transport.calls] == ["GET"]
