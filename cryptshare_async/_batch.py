@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import define, field
 
+from . import _public
 from ._errors import (
     ApiVersionUnsupportedError,
     InvalidInputError,
@@ -339,3 +340,6 @@ async def _release(journal: Journal, key: str) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+_public.claim(globals())

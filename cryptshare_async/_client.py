@@ -22,6 +22,7 @@ import aiohttp
 from yarl import URL
 
 from . import _protocol as protocol
+from . import _public
 from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
 from ._converter import structure, structure_list
 from ._errors import ConfigurationError, InvalidInputError
@@ -563,3 +564,6 @@ class CryptshareClient:
             await incoming.download_all("downloads/")
         """
         return RecipientTransfer(self, transfer_id, password=password)
+
+
+_public.claim(globals())

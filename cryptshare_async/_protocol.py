@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from attrs import define, field
 
+from . import _public
 from ._errors import (
     ApiError,
     ApiVersionUnsupportedError,
@@ -798,3 +799,6 @@ def _shown(location: str, secrets: frozenset[str]) -> str:
     if len(text) > _SHOWN_LOCATION:
         text = text[: _SHOWN_LOCATION - 1] + "…"
     return repr(text)
+
+
+_public.claim(globals())

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from . import _batch, _session_scope, _workflow
+from . import _batch, _public, _session_scope, _workflow
 from . import _protocol as protocol
 from ._converter import structure, unstructure
 from ._created import claim_created
@@ -328,3 +328,6 @@ class Sender:
 
 def _recipients(addresses: tuple[str, ...]) -> tuple[Recipient, ...]:
     return tuple(Recipient(mail=a) for a in addresses)
+
+
+_public.claim(globals())

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from . import _protocol as protocol
-from . import _upload
+from . import _public, _upload
 from ._converter import structure, unstructure
 from ._created import claim_created
 from ._enums import PasswordMode, SecurityModeName
@@ -393,3 +393,6 @@ def _security_mode(
             raise InvalidInputError(f"password_mode {mode.value} takes no password")
         config = OneTimePasswordConfig(password_mode=mode, password=None)
     return SecurityMode(name=SecurityModeName.ONE_TIME_PASSWORD, config=config)
+
+
+_public.claim(globals())

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
+from . import _public
 from ._errors import ApiVersionUnsupportedError, InvalidInputError, NotFoundError
 from ._send_plan import SendPlan, make_plan
 from ._session import TransferSession
@@ -184,3 +185,6 @@ async def _wait_bounded(task: asyncio.Future[None], bound: float) -> bool:
         except asyncio.CancelledError:
             cancelled = True
     return cancelled
+
+
+_public.claim(globals())

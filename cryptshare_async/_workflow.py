@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from attrs import define
 
+from . import _public
 from ._enums import PasswordMode
 from ._errors import (
     ApiVersionUnsupportedError,
@@ -239,3 +240,6 @@ async def wait_for(result: SendResult, limit: float | None) -> SendResult:
         )
         raise
     return SendResult(transfer=result.transfer, files=result.files, status=status)
+
+
+_public.claim(globals())

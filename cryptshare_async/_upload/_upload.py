@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 from attrs import define
 
 from .. import _protocol as protocol
+from .. import _public
 from .._cleanup import note_outcome
 from .._errors import InvalidInputError, UploadError
 from .._finishing import run_to_end
@@ -333,3 +334,6 @@ async def _cleanup(session: TransferSession, file_id: str, exc: BaseException) -
     note_outcome(exc, task, f"the registered file {file_id}")
     if cancelled and not isinstance(exc, asyncio.CancelledError):
         raise asyncio.CancelledError
+
+
+_public.claim(globals())

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import _public
+
 __all__ = ["DEFAULT_PROCESSING_SECONDS", "EICAR_SIGNATURE", "EmulatorConfig"]
 
 #: How long a finalized transfer stays PROCESSING, unless configured: the one default of
@@ -81,3 +83,6 @@ class EmulatorConfig:
         recycle = self.recycle_content_bytes
         if not isinstance(recycle, int) or isinstance(recycle, bool) or recycle < 0:
             raise ValueError(f"recycle_content_bytes must be an int >= 0, got {recycle!r}")
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -23,6 +23,7 @@ from types import TracebackType
 
 from aiohttp import web
 
+from .. import _public
 from ._config import EmulatorConfig
 from ._faults import FaultInjector, FaultRule, FiredFault
 from ._http import RecordedRequest, make_middlewares
@@ -270,3 +271,6 @@ class Emulator:
     ) -> list[str]:
         """Add ``count`` finished transfers (no files) from ``sender``, oldest first."""
         return self.store.seed_transfers(sender, count, recipients=recipients, state=state)
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -21,6 +21,8 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
+from .. import _public
+
 __all__ = ["LOSE_ANSWER_MODES", "FaultInjector", "FaultRule", "FiredFault"]
 
 #: How ``lose_answer`` loses the answer of a request the emulator handled completely.
@@ -205,3 +207,6 @@ class FaultInjector:
             self.fired.append(FiredFault(rule, method, path))
             return rule
         return None
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -23,6 +23,7 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from .. import _public
 from ._errors import DEFAULT_CODE_FOR_STATUS, ApiError, error_body
 from ._faults import FaultInjector, FaultRule
 
@@ -373,3 +374,6 @@ def _truncated(response: web.Response) -> bytes:
     if not body:
         return head[: len(head) // 2]
     return head + body[: len(body) // 2]
+
+
+_public.claim(globals(), "cryptshare_async.testing")
