@@ -4,10 +4,12 @@ the package: ``cryptshare_async.ApiError`` in tracebacks, pickles and doctests."
 from __future__ import annotations
 
 import ast
+import doctest
 import pickle
 import pickletools
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +29,7 @@ from cryptshare_async import (
     TransferStatus,
     UploadedFile,
     WaitTimeoutError,
+    _models_session,
 )
 from cryptshare_async._converter import structure
 from cryptshare_async.testing import EmulatorConfig, FaultRule
@@ -205,3 +208,20 @@ def test_models_still_structure_after_moving_to_the_package() -> None:
     assert status.status is not None
     assert status.status.state is TransferState.FAILED
     assert UploadedFile.__module__ == "cryptshare_async"
+
+
+def test_doctest_finds_the_examples_of_exported_classes_in_the_package() -> None:
+    # Their __module__ is the package, so doctest looks for them there (through the
+    # package's lazy __test__), and no longer in the private module.
+    names = {test.name for test in doctest.DocTestFinder().find(cryptshare_async) if test.examples}
+    # (cryptshare_async.SecurityMode once loaded, cryptshare_async.__test__.SecurityMode before)
+    assert any(name.endswith(".SecurityMode") for name in names)
+    private = {test.name for test in doctest.DocTestFinder().find(_models_session)}
+    assert not any(name.endswith(".SecurityMode") for name in private)
+
+
+def test_the_suite_runs_the_doctests_of_every_module() -> None:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        pytest_options = tomllib.load(handle)["tool"]["pytest"]["ini_options"]
+    assert "--doctest-modules" in pytest_options["addopts"].split()
+    assert "cryptshare_async" in pytest_options["testpaths"]
