@@ -98,7 +98,7 @@ if _typing.TYPE_CHECKING:
         VerificationToken,
     )
     from ._paging import Page, Pager
-    from ._protocol import ApiRequest, ApiResponse
+    from ._protocol import ApiRequest, ApiResponse, TokenUse
     from ._recipient import RecipientTransfer
     from ._retry import RetryPolicy
     from ._sender import Sender
@@ -215,6 +215,7 @@ __all__ = [
     "Timeouts",
     "TokenKey",
     "TokenStore",
+    "TokenUse",
     "Transfer",
     "TransferDeletedError",
     "TransferFailedError",
@@ -335,6 +336,7 @@ _EXPORTS: dict[str, str] = {
     "Pager": "._paging",
     "ApiRequest": "._protocol",
     "ApiResponse": "._protocol",
+    "TokenUse": "._protocol",
     "RecipientTransfer": "._recipient",
     "RetryPolicy": "._retry",
     "Sender": "._sender",

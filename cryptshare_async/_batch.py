@@ -70,6 +70,15 @@ def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 
 
+# Typed for SendJob's __init__ (attrs takes a converter's parameter type as the field's).
+def _sources(value: Iterable[Source]) -> tuple[Source, ...]:
+    return _tuple(value)
+
+
+def _addresses(value: Iterable[str]) -> tuple[str, ...]:
+    return _tuple(value)
+
+
 @define(frozen=True, slots=True)
 class SendJob:
     """One transfer of a batch. ``key`` names the job in the journal (your choice, unique
@@ -82,10 +91,10 @@ class SendJob:
     """
 
     key: str
-    sources: tuple[Source, ...] = field(converter=_tuple, repr=False)
-    to: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
-    cc: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
-    bcc: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
+    sources: tuple[Source, ...] = field(converter=_sources, repr=False)
+    to: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
+    cc: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
+    bcc: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
     name: str = field(kw_only=True)
     phone: str = field(kw_only=True)
     settings: Mapping[str, Any] = field(factory=dict, kw_only=True, repr=False)

@@ -396,15 +396,6 @@ class CryptshareClient:
     def retry(self) -> RetryPolicy:
         return self._pipeline.retry
 
-    @property
-    def cleanups(self) -> Cleanups:
-        """The clean-ups this client runs for cancelled or failed calls (low level)."""
-        return self._cleanups
-
-    @property
-    def tokens(self) -> TokenManager:
-        return self._tokens
-
     def sender(self, email: str, *, auto_verify: bool = True) -> Sender:
         """A handle for sending as ``email``.
 

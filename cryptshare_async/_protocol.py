@@ -70,7 +70,15 @@ _API_PREFIX: Final = "/api"
 
 
 class TokenUse(Enum):
-    """Whether an endpoint needs the sender's verification token."""
+    """Whether an endpoint needs the sender's verification token (``ApiRequest.token``;
+    a custom :class:`Transport` sees it on every request).
+
+    Example::
+
+        >>> from cryptshare_async import TokenUse
+        >>> TokenUse("required")
+        <TokenUse.REQUIRED: 'required'>
+    """
 
     NONE = "none"
     OPTIONAL = "optional"

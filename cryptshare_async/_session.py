@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, overload
 
 from . import _protocol as protocol
 from . import _public, _upload
@@ -197,7 +197,7 @@ class TransferSession:
         return Transfer(self._sender, found.id)
 
     def _url(self, request: protocol.ApiRequest) -> str:
-        return str(self._sender.client.url_for(request))
+        return str(self._sender._client.url_for(request))
 
     # ------------------------------------------------------------ files, step by step
 
@@ -237,11 +237,10 @@ class TransferSession:
         request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
         protocol.raise_for_status(request, await self.send(request))
 
-    async def set_confidential_message(self, file: Any) -> SessionState:
+    async def set_confidential_message(self, file: str | UploadedFile) -> SessionState:
         """Mark a file of the session as the confidential message.
 
-        ``file`` is a file id, or anything with a ``file_id`` attribute (such as the
-        result of an upload).
+        ``file`` is a file id, or the result of an upload (anything with a ``file_id``).
         """
         file_id = file if isinstance(file, str) else getattr(file, "file_id", None)
         if not isinstance(file_id, str) or not file_id:
@@ -320,6 +319,45 @@ class TransferSession:
             progress=progress,
             chunk_size=chunk_size,
         )
+
+    @overload
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = ...,
+        checksum: ChecksumMode = ...,
+        progress: ProgressCallback | None = ...,
+        hash_progress: ProgressCallback | None = ...,
+        return_exceptions: Literal[False] = ...,
+        chunk_size: int = ...,
+    ) -> list[UploadedFile]: ...
+
+    @overload
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = ...,
+        checksum: ChecksumMode = ...,
+        progress: ProgressCallback | None = ...,
+        hash_progress: ProgressCallback | None = ...,
+        return_exceptions: Literal[True],
+        chunk_size: int = ...,
+    ) -> list[UploadedFile | BaseException]: ...
+
+    @overload
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = ...,
+        checksum: ChecksumMode = ...,
+        progress: ProgressCallback | None = ...,
+        hash_progress: ProgressCallback | None = ...,
+        return_exceptions: bool,
+        chunk_size: int = ...,
+    ) -> list[UploadedFile] | list[UploadedFile | BaseException]: ...
 
     async def upload_many(
         self,

@@ -96,6 +96,7 @@ EXPECTED = sorted(
         "Timeouts",
         "TokenKey",
         "TokenStore",
+        "TokenUse",
         "Transfer",
         "TransferDeletedError",
         "TransferFailedError",

@@ -239,7 +239,7 @@ async def _register_and_send(
     registered = pre_pass.digest if pre_pass is not None else plan.caller_digest
     file_id = await run_to_end(
         lambda: session.register_file(name, opened.size, registered),
-        session.sender.client.cleanups,
+        session.sender._client._cleanups,
         "file",
         undo=session.remove_file,
         tracking_id=session.tracking_id,
@@ -328,7 +328,7 @@ async def _cleanup(session: TransferSession, file_id: str, exc: BaseException) -
     """Remove the registered file, waiting for it at most the client's clean-up grace
     period, also if cancelled meanwhile (then the cancellation propagates after it); a
     removal still running then goes on in the background."""
-    cleanups = session.sender.client.cleanups
+    cleanups = session.sender._client._cleanups
     task = cleanups.remove_file(session.tracking_id, file_id, session.remove_file)
     cancelled = await cleanups.wait(task)
     note_outcome(exc, task, f"the registered file {file_id}")
