@@ -104,6 +104,7 @@ if _typing.TYPE_CHECKING:
     from ._sender import Sender
     from ._session import TransferSession
     from ._session_scope import SessionScope
+    from ._session_settings import SessionSettings
     from ._tokens import FileTokenStore, MemoryTokenStore, StoredToken, TokenKey, TokenStore
     from ._transfer import Transfer
     from ._transport import Timeouts
@@ -201,6 +202,7 @@ __all__ = [
     "ServerStatus",
     "SessionFile",
     "SessionScope",
+    "SessionSettings",
     "SessionState",
     "SessionTokenRejectedError",
     "SizeMismatchError",
@@ -342,6 +344,7 @@ _EXPORTS: dict[str, str] = {
     "Sender": "._sender",
     "TransferSession": "._session",
     "SessionScope": "._session_scope",
+    "SessionSettings": "._session_settings",
     "FileTokenStore": "._tokens",
     "MemoryTokenStore": "._tokens",
     "StoredToken": "._tokens",

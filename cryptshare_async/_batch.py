@@ -33,7 +33,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
@@ -49,6 +49,7 @@ from ._errors import (
 from ._journal import JobOutcome, Journal, JournalError, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
+from ._session_settings import SessionSettings
 from ._transfer import Transfer
 from ._upload import ChecksumMode, ProgressCallback, Source
 from ._workflow import SendResult, check_options, run_plan
@@ -97,7 +98,7 @@ class SendJob:
     bcc: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
     name: str = field(kw_only=True)
     phone: str = field(kw_only=True)
-    settings: Mapping[str, Any] = field(factory=dict, kw_only=True, repr=False)
+    settings: SessionSettings = field(factory=SessionSettings, kw_only=True, repr=False)
     checksum: ChecksumMode = field(default=ChecksumMode.AUTO, kw_only=True)
 
 

@@ -25,12 +25,13 @@ import logging
 import math
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
 from . import _public
 from ._errors import ApiVersionUnsupportedError, InvalidInputError, NotFoundError
 from ._send_plan import SendPlan, make_plan
 from ._session import TransferSession
+from ._session_settings import SessionSettings
 
 if TYPE_CHECKING:
     from ._sender import Sender
@@ -104,7 +105,7 @@ def open_session(
     name: str,
     phone: str,
     cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
-    **settings: Any,
+    **settings: Unpack[SessionSettings],
 ) -> SessionScope:
     """A session deleted if the ``async with`` block fails before it is finalized.
 

@@ -14,6 +14,7 @@ EXPECTED = sorted(
         "SendJob",
         "SendResult",
         "SessionScope",
+        "SessionSettings",
         "ApiError",
         "ApiRequest",
         "ApiResponse",

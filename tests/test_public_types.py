@@ -49,10 +49,6 @@ RAW_JSON = frozenset(
 
 #: Known and accepted, with the reason.
 ACCEPTED = {
-    # The keyword settings of TransferSession.update(), passed through as they are.
-    "SendJob.settings": "Any",
-    "SendJob.__init__:settings": "Any",
-    "Sender.open_session:settings": "Any",
     # Made by the library only (client.sender(), client.recipient_transfer(),
     # sender.open_session()): the constructor takes the client's private protocol.
     "Sender.__init__:client": "cryptshare_async._requester.Requester",
@@ -199,3 +195,11 @@ def test_the_walk_would_see_a_private_type() -> None:
     assert _private(Requester) and id(Requester) not in EXPORTED
     assert not _private(cryptshare_async.Transport)
     assert set(_types(dict[str, typing.Any])) == {dict, str, typing.Any}
+
+
+def test_session_settings_are_the_settings_a_send_takes() -> None:
+    from cryptshare_async._send_plan import SETTING_NAMES
+
+    hints = typing.get_type_hints(cryptshare_async.SessionSettings)
+    assert tuple(hints) == SETTING_NAMES
+    assert cryptshare_async.SessionSettings.__optional_keys__ == frozenset(SETTING_NAMES)

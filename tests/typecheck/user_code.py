@@ -12,6 +12,10 @@ from typing import assert_type
 import cryptshare_async
 from cryptshare_async import (
     CryptshareClient,
+    PasswordMode,
+    Sender,
+    SendJob,
+    SessionScope,
     SessionState,
     TokenUse,
     TransferSession,
@@ -62,3 +66,20 @@ def lazy_names_are_typed() -> None:
 def testing_names_are_typed(mock: MockTransport, rule: FaultRule) -> None:
     assert_type(rule.status, int | None)
     assert_type(mock.calls, list[MockCall])
+
+
+def settings_are_typed(sender: Sender) -> None:
+    scope = sender.open_session(
+        to=["b@example.org"], name="A", phone="1", password_mode=PasswordMode.GENERATED
+    )
+    assert_type(scope, SessionScope)
+    sender.open_session(name="A", phone="1", show_file_names="yes")  # type: ignore[arg-type]
+    sender.open_session(name="A", phone="1", pasword="x")  # type: ignore[call-arg]
+    SendJob("k", ["a.pdf"], name="A", phone="1", settings={"sender_language": "de"})
+    SendJob(
+        "k",
+        ["a.pdf"],
+        name="A",
+        phone="1",
+        settings={"password_mod": PasswordMode.NONE},  # type: ignore[typeddict-unknown-key]
+    )
