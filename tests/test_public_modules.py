@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ast
 import doctest
+import inspect
 import pickle
 import pickletools
 import subprocess
 import sys
 import tomllib
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -225,3 +227,14 @@ def test_the_suite_runs_the_doctests_of_every_module() -> None:
         pytest_options = tomllib.load(handle)["tool"]["pytest"]["ini_options"]
     assert "--doctest-modules" in pytest_options["addopts"].split()
     assert "cryptshare_async" in pytest_options["testpaths"]
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.__name__)
+def test_type_hints_of_exported_classes_resolve_from_the_package(package: ModuleType) -> None:
+    # get_type_hints looks names up in sys.modules[cls.__module__] (the package now):
+    # claim() evaluated each class's annotations where they were written.
+    for name in package.__all__:
+        value = getattr(package, name)
+        if isinstance(value, type):
+            assert typing.get_type_hints(value) is not None, name
+            assert not any(isinstance(a, str) for a in inspect.get_annotations(value).values())
