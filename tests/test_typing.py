@@ -14,9 +14,12 @@ USER_CODE = Path(__file__).parent / "typecheck" / "user_code.py"
 
 
 def test_user_code_type_checks_strictly() -> None:
-    # The repository's mypy cache (warm after CI's own mypy run) keeps this quick.
+    # The repository's mypy cache (warm after CI's own mypy run) keeps this quick. Only the
+    # user's file is judged (follow-imports=silent), as in a user's project: the package
+    # itself is checked by CI's own mypy run, on the newest dependencies.
+    command = ["mypy", "--strict", "--follow-imports=silent", "--no-error-summary"]
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(USER_CODE)],
+        [sys.executable, "-m", *command, str(USER_CODE)],
         capture_output=True,
         text=True,
         cwd=ROOT,
