@@ -136,7 +136,7 @@ async def measure(url: str, client_id: str, args: Any) -> dict[str, list[float]]
     async with CryptshareClient(url, client_id=client_id, max_connections=limit) as client:
         sender = client.sender(SENDER)
         await sender.verify_with_client_id()
-        stored = await client.tokens.cached(client.token_key(SENDER))
+        stored = await client._tokens.cached(client.token_key(SENDER))
         assert stored is not None
         headers = {
             "X-CS-MajorApiVersion": "1",

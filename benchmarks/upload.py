@@ -257,7 +257,7 @@ async def curl_put(sessions: Sessions, path: Path, tmp: Path) -> float:
     size = path.stat().st_size
     file_id = await session.register_file("curl.bin", size)
     request = protocol.put_content_request("bench@example.com", session.tracking_id, file_id)
-    stored = await client.tokens.cached(client.token_key("bench@example.com"))
+    stored = await client._tokens.cached(client.token_key("bench@example.com"))
     assert stored is not None
     headers = client.headers_for(request, token=stored.token)
     headers["Content-Type"] = "application/octet-stream"

@@ -10,118 +10,166 @@ Example::
         transfer = await session.finalize()
 """
 
-from ._batch import SendJob
-from ._cleanup import CleanupFailure
-from ._client import DEFAULT_MINIMUM_MINOR_VERSION, CryptshareClient
-from ._enums import (
-    FileState,
-    PasswordMode,
-    RetrievalMethod,
-    SecurityModeName,
-    TransferState,
-    VerificationMethod,
-)
-from ._errors import (
-    ApiError,
-    ApiVersionUnsupportedError,
-    BadRequestError,
-    BrokenSessionError,
-    ChecksumMismatchError,
-    ConfigurationError,
-    CryptshareError,
-    DownloadError,
-    DownloadIntegrityError,
-    DownloadTargetExistsError,
-    InvalidInputError,
-    MalformedResponseError,
-    NotFoundError,
-    NotLicensedError,
-    PolicyRejectedError,
-    RateLimitedError,
-    RequestTimeoutError,
-    ResponseParseError,
-    ResponseTooLargeError,
-    RuleViolationError,
-    ServerError,
-    SessionTokenRejectedError,
-    SizeMismatchError,
-    SourceChangedError,
-    SourceNotReplayableError,
-    TransferDeletedError,
-    TransferFailedError,
-    TransferLockedError,
-    TransportError,
-    UnsupportedSecurityModeError,
-    UploadError,
-    VerificationError,
-    WaitTimeoutError,
-    WrongPasswordError,
-)
-from ._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent
-from ._fields import Fields, FieldsLike
-from ._journal import JobHeldError, JobOutcome, Journal, JournalError, JournalRecord
-from ._journal_sqlite import SQLiteJournal
-from ._models import (
-    ApiVersion,
-    Download,
-    FailedRecipient,
-    FileDownload,
-    FileStatus,
-    NotificationMessage,
-    OneTimePasswordConfig,
-    PasswordRule,
-    PasswordValidation,
-    PolicySecurityMode,
-    PolicySettings,
-    Recipient,
-    Recipients,
-    RecipientStatus,
-    SecurityMode,
-    SenderContact,
-    SenderStatus,
-    ServerStatus,
-    SessionFile,
-    SessionState,
-    StatusDetails,
-    TransferFile,
-    TransferInfo,
-    TransferListItem,
-    TransferPolicy,
-    TransferStatus,
-    TransferSummary,
-    VerificationStatus,
-    VerificationToken,
-)
-from ._paging import Page, Pager
-from ._protocol import ApiRequest, ApiResponse
-from ._recipient import RecipientTransfer
-from ._retry import RetryPolicy
-from ._sender import Sender
-from ._session import TransferSession
-from ._session_scope import SessionScope
-from ._tokens import FileTokenStore, MemoryTokenStore, StoredToken, TokenKey, TokenStore
-from ._transfer import Transfer
-from ._transport import Timeouts
-from ._transport_api import StreamBody, StreamedResponse, Transport
-from ._unset import UNSET, Unset
-from ._upload import (
-    BytesSource,
-    ChecksumAlgorithm,
-    ChecksumMode,
-    FileObjectSource,
-    FileSource,
-    ProgressCallback,
-    Source,
-    SpooledSource,
-    StreamSource,
-    UploadedFile,
-    UploadSource,
-    spool,
-)
-from ._validation import generate_client_id
+import typing as _typing
+
+from . import _public
 from ._version import __version__
-from ._waiting import OnUpdate, wait_until_active
-from ._workflow import SendResult
+
+if _typing.TYPE_CHECKING:
+    from ._batch import SendJob
+    from ._cleanup import CleanupFailure
+    from ._client import (
+        DEFAULT_MINIMUM_MINOR_VERSION,
+        CryptshareClient,
+    )
+    from ._enums import (
+        FileState,
+        PasswordMode,
+        RetrievalMethod,
+        SecurityModeName,
+        TransferState,
+        VerificationMethod,
+    )
+    from ._errors import (
+        ApiError,
+        ApiVersionUnsupportedError,
+        BadRequestError,
+        BrokenSessionError,
+        ChecksumMismatchError,
+        ConfigurationError,
+        CryptshareError,
+        DownloadError,
+        DownloadIntegrityError,
+        DownloadTargetExistsError,
+        InvalidInputError,
+        MalformedResponseError,
+        NotFoundError,
+        NotLicensedError,
+        PolicyRejectedError,
+        RateLimitedError,
+        RequestTimeoutError,
+        ResponseParseError,
+        ResponseTooLargeError,
+        RuleViolationError,
+        ServerError,
+        SessionTokenRejectedError,
+        SizeMismatchError,
+        SourceChangedError,
+        SourceNotReplayableError,
+        TransferDeletedError,
+        TransferFailedError,
+        TransferLockedError,
+        TransportError,
+        UnsupportedSecurityModeError,
+        UploadError,
+        VerificationError,
+        WaitTimeoutError,
+        WrongPasswordError,
+    )
+    from ._events import (
+        EventHooks,
+        RequestEvent,
+        ResponseEvent,
+        RetryEvent,
+    )
+    from ._fields import (
+        Fields,
+        FieldsLike,
+    )
+    from ._journal import (
+        JobHeldError,
+        JobOutcome,
+        Journal,
+        JournalError,
+        JournalRecord,
+    )
+    from ._journal_sqlite import SQLiteJournal
+    from ._models import (
+        ApiVersion,
+        Download,
+        FailedRecipient,
+        FileDownload,
+        FileStatus,
+        NotificationMessage,
+        OneTimePasswordConfig,
+        PasswordRule,
+        PasswordValidation,
+        PolicySecurityMode,
+        PolicySettings,
+        Recipient,
+        Recipients,
+        RecipientStatus,
+        SecurityMode,
+        SenderContact,
+        SenderStatus,
+        ServerStatus,
+        SessionFile,
+        SessionState,
+        StatusDetails,
+        TransferFile,
+        TransferInfo,
+        TransferListItem,
+        TransferPolicy,
+        TransferStatus,
+        TransferSummary,
+        VerificationStatus,
+        VerificationToken,
+    )
+    from ._paging import (
+        Page,
+        Pager,
+    )
+    from ._protocol import (
+        ApiRequest,
+        ApiResponse,
+        TokenUse,
+    )
+    from ._recipient import RecipientTransfer
+    from ._retry import RetryPolicy
+    from ._sender import Sender
+    from ._session import TransferSession
+    from ._session_scope import SessionScope
+    from ._session_settings import SessionSettings
+    from ._tokens import (
+        FileTokenStore,
+        MemoryTokenStore,
+        StoredToken,
+        TokenKey,
+        TokenStore,
+    )
+    from ._transfer import Transfer
+    from ._transport import Timeouts
+    from ._transport_api import (
+        StreamBody,
+        StreamedResponse,
+        Transport,
+    )
+    from ._unset import (
+        UNSET,
+        Unset,
+    )
+    from ._upload import (
+        BytesSource,
+        ChecksumAlgorithm,
+        ChecksumMode,
+        FileObjectSource,
+        FileSource,
+        ProgressCallback,
+        Source,
+        SpooledSource,
+        StreamSource,
+        UploadedFile,
+        UploadSource,
+        spool,
+    )
+    from ._upload._readables import AsyncBinaryReadable, BinaryReadable
+    from ._validation import generate_client_id
+    from ._waiting import (
+        OnUpdate,
+        wait_until_active,
+    )
+    from ._workflow import SendResult
+
 
 __all__ = [
     "DEFAULT_MINIMUM_MINOR_VERSION",
@@ -131,7 +179,9 @@ __all__ = [
     "ApiResponse",
     "ApiVersion",
     "ApiVersionUnsupportedError",
+    "AsyncBinaryReadable",
     "BadRequestError",
+    "BinaryReadable",
     "BrokenSessionError",
     "BytesSource",
     "ChecksumAlgorithm",
@@ -203,6 +253,7 @@ __all__ = [
     "ServerStatus",
     "SessionFile",
     "SessionScope",
+    "SessionSettings",
     "SessionState",
     "SessionTokenRejectedError",
     "SizeMismatchError",
@@ -218,6 +269,7 @@ __all__ = [
     "Timeouts",
     "TokenKey",
     "TokenStore",
+    "TokenUse",
     "Transfer",
     "TransferDeletedError",
     "TransferFailedError",
@@ -248,3 +300,145 @@ __all__ = [
     "spool",
     "wait_until_active",
 ]
+
+# Where each public name lives: imported on first access (PEP 562), so that
+# ``import cryptshare_async`` costs nothing until a name is used.
+_EXPORTS: dict[str, str] = {
+    "AsyncBinaryReadable": "._upload._readables",
+    "BinaryReadable": "._upload._readables",
+    "SendJob": "._batch",
+    "CleanupFailure": "._cleanup",
+    "DEFAULT_MINIMUM_MINOR_VERSION": "._client",
+    "CryptshareClient": "._client",
+    "FileState": "._enums",
+    "PasswordMode": "._enums",
+    "RetrievalMethod": "._enums",
+    "SecurityModeName": "._enums",
+    "TransferState": "._enums",
+    "VerificationMethod": "._enums",
+    "ApiError": "._errors",
+    "ApiVersionUnsupportedError": "._errors",
+    "BadRequestError": "._errors",
+    "BrokenSessionError": "._errors",
+    "ChecksumMismatchError": "._errors",
+    "ConfigurationError": "._errors",
+    "CryptshareError": "._errors",
+    "DownloadError": "._errors",
+    "DownloadIntegrityError": "._errors",
+    "DownloadTargetExistsError": "._errors",
+    "InvalidInputError": "._errors",
+    "MalformedResponseError": "._errors",
+    "NotFoundError": "._errors",
+    "NotLicensedError": "._errors",
+    "PolicyRejectedError": "._errors",
+    "RateLimitedError": "._errors",
+    "RequestTimeoutError": "._errors",
+    "ResponseParseError": "._errors",
+    "ResponseTooLargeError": "._errors",
+    "RuleViolationError": "._errors",
+    "ServerError": "._errors",
+    "SessionTokenRejectedError": "._errors",
+    "SizeMismatchError": "._errors",
+    "SourceChangedError": "._errors",
+    "SourceNotReplayableError": "._errors",
+    "TransferDeletedError": "._errors",
+    "TransferFailedError": "._errors",
+    "TransferLockedError": "._errors",
+    "TransportError": "._errors",
+    "UnsupportedSecurityModeError": "._errors",
+    "UploadError": "._errors",
+    "VerificationError": "._errors",
+    "WaitTimeoutError": "._errors",
+    "WrongPasswordError": "._errors",
+    "EventHooks": "._events",
+    "RequestEvent": "._events",
+    "ResponseEvent": "._events",
+    "RetryEvent": "._events",
+    "Fields": "._fields",
+    "FieldsLike": "._fields",
+    "JobHeldError": "._journal",
+    "JobOutcome": "._journal",
+    "Journal": "._journal",
+    "JournalError": "._journal",
+    "JournalRecord": "._journal",
+    "SQLiteJournal": "._journal_sqlite",
+    "ApiVersion": "._models",
+    "Download": "._models",
+    "FailedRecipient": "._models",
+    "FileDownload": "._models",
+    "FileStatus": "._models",
+    "NotificationMessage": "._models",
+    "OneTimePasswordConfig": "._models",
+    "PasswordRule": "._models",
+    "PasswordValidation": "._models",
+    "PolicySecurityMode": "._models",
+    "PolicySettings": "._models",
+    "Recipient": "._models",
+    "Recipients": "._models",
+    "RecipientStatus": "._models",
+    "SecurityMode": "._models",
+    "SenderContact": "._models",
+    "SenderStatus": "._models",
+    "ServerStatus": "._models",
+    "SessionFile": "._models",
+    "SessionState": "._models",
+    "StatusDetails": "._models",
+    "TransferFile": "._models",
+    "TransferInfo": "._models",
+    "TransferListItem": "._models",
+    "TransferPolicy": "._models",
+    "TransferStatus": "._models",
+    "TransferSummary": "._models",
+    "VerificationStatus": "._models",
+    "VerificationToken": "._models",
+    "Page": "._paging",
+    "Pager": "._paging",
+    "ApiRequest": "._protocol",
+    "ApiResponse": "._protocol",
+    "TokenUse": "._protocol",
+    "RecipientTransfer": "._recipient",
+    "RetryPolicy": "._retry",
+    "Sender": "._sender",
+    "TransferSession": "._session",
+    "SessionScope": "._session_scope",
+    "SessionSettings": "._session_settings",
+    "FileTokenStore": "._tokens",
+    "MemoryTokenStore": "._tokens",
+    "StoredToken": "._tokens",
+    "TokenKey": "._tokens",
+    "TokenStore": "._tokens",
+    "Transfer": "._transfer",
+    "Timeouts": "._transport",
+    "StreamBody": "._transport_api",
+    "StreamedResponse": "._transport_api",
+    "Transport": "._transport_api",
+    "UNSET": "._unset",
+    "Unset": "._unset",
+    "BytesSource": "._upload",
+    "ChecksumAlgorithm": "._upload",
+    "ChecksumMode": "._upload",
+    "FileObjectSource": "._upload",
+    "FileSource": "._upload",
+    "ProgressCallback": "._upload",
+    "Source": "._upload",
+    "SpooledSource": "._upload",
+    "StreamSource": "._upload",
+    "UploadedFile": "._upload",
+    "UploadSource": "._upload",
+    "spool": "._upload",
+    "generate_client_id": "._validation",
+    "OnUpdate": "._waiting",
+    "wait_until_active": "._waiting",
+    "SendResult": "._workflow",
+}
+
+if not _typing.TYPE_CHECKING:  # mypy and IDEs see the imports above, not a catch-all
+
+    def __getattr__(name: str) -> object:
+        if name == "__test__":  # doctest: the public names' docstrings, found here
+            return _public.doctests(__name__, _EXPORTS)
+        return _public.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

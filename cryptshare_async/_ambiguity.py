@@ -90,7 +90,7 @@ async def finalize(session: TransferSession) -> Transfer:
 
 def _claim(session: TransferSession, request: ApiRequest, response: ApiResponse) -> Transfer:
     """The transfer a finalize answer names (an unusable ``Location`` raises)."""
-    url = str(session.sender.client.url_for(request))
+    url = str(session.sender._client.url_for(request))
     found = protocol.read_created_id(request, response, request_url=url)
     session._finished("finalized")
     if found.id is None:
@@ -180,7 +180,7 @@ async def _settle_cancelled(
     """Cancelled while the finalize may have gone out: learn the outcome within the
     client's clean-up grace period (also through further cancellations) and record it
     on the session and on ``cancel``."""
-    grace = session.sender.client.cleanups.grace
+    grace = session.sender._client._cleanups.grace
     await wait_through_cancellation(in_flight, bound=grace)
     transfer: Transfer | object | None = _UNKNOWN
     if in_flight.done() and not in_flight.cancelled() and in_flight.exception() is None:
@@ -254,7 +254,7 @@ async def register(
             session.request,
             request,
             response,
-            request_url=str(session.sender.client.url_for(request)),
+            request_url=str(session.sender._client.url_for(request)),
             undo=lambda file_id: protocol.delete_file_request(
                 session.sender.email, session.tracking_id, file_id
             ),

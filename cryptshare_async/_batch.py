@@ -34,12 +34,13 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from attrs import define, field
 
+from . import _public
 from ._errors import (
     ApiVersionUnsupportedError,
     InvalidInputError,
@@ -49,6 +50,7 @@ from ._errors import (
 from ._journal import JobHeldError, JobOutcome, Journal, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
+from ._session_settings import SessionSettings
 from ._transfer import Transfer
 from ._upload import ChecksumMode, ProgressCallback, Source
 from ._workflow import SendResult, check_options, run_plan
@@ -70,6 +72,15 @@ def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 
 
+# Typed for SendJob's __init__ (attrs takes a converter's parameter type as the field's).
+def _sources(value: Iterable[Source]) -> tuple[Source, ...]:
+    return _tuple(value)
+
+
+def _addresses(value: Iterable[str]) -> tuple[str, ...]:
+    return _tuple(value)
+
+
 @define(frozen=True, slots=True)
 class SendJob:
     """One transfer of a batch. ``key`` names the job in the journal (your choice, unique
@@ -82,13 +93,13 @@ class SendJob:
     """
 
     key: str
-    sources: tuple[Source, ...] = field(converter=_tuple, repr=False)
-    to: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
-    cc: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
-    bcc: tuple[str, ...] = field(default=(), converter=_tuple, kw_only=True)
+    sources: tuple[Source, ...] = field(converter=_sources, repr=False)
+    to: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
+    cc: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
+    bcc: tuple[str, ...] = field(default=(), converter=_addresses, kw_only=True)
     name: str = field(kw_only=True)
     phone: str = field(kw_only=True)
-    settings: Mapping[str, Any] = field(factory=dict, kw_only=True, repr=False)
+    settings: SessionSettings = field(factory=SessionSettings, kw_only=True, repr=False)
     checksum: ChecksumMode = field(default=ChecksumMode.AUTO, kw_only=True)
 
 
@@ -360,3 +371,6 @@ async def _release(journal: Journal, key: str) -> None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+_public.claim(globals())

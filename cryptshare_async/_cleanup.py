@@ -25,6 +25,7 @@ from typing import Final, Literal, TypeVar
 
 from attrs import define
 
+from . import _public
 from ._threads import wait_through_cancellation
 
 __all__ = [
@@ -221,3 +222,6 @@ def note_outcome(
         error.add_note(
             f"{what} could not be removed ({failure.error}); remove it or delete the session"
         )
+
+
+_public.claim(globals())

@@ -22,6 +22,7 @@ import aiohttp
 from yarl import URL
 
 from . import _protocol as protocol
+from . import _public
 from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
 from ._converter import structure, structure_list
 from ._errors import ConfigurationError, InvalidInputError
@@ -395,15 +396,6 @@ class CryptshareClient:
     def retry(self) -> RetryPolicy:
         return self._pipeline.retry
 
-    @property
-    def cleanups(self) -> Cleanups:
-        """The clean-ups this client runs for cancelled or failed calls (low level)."""
-        return self._cleanups
-
-    @property
-    def tokens(self) -> TokenManager:
-        return self._tokens
-
     def sender(self, email: str, *, auto_verify: bool = True) -> Sender:
         """A handle for sending as ``email``.
 
@@ -563,3 +555,6 @@ class CryptshareClient:
             await incoming.download_all("downloads/")
         """
         return RecipientTransfer(self, transfer_id, password=password)
+
+
+_public.claim(globals())

@@ -229,8 +229,8 @@ def make_converter(*, strict: bool = False) -> Converter:
         ...           conv=make_converter(strict=True))
         Traceback (most recent call last):
         ...
-        cryptshare_async._errors.ResponseParseError: Recipient does not match ...: $: unexpected key id
-    """  # noqa: E501
+        cryptshare_async.ResponseParseError: Recipient does not match ...: $: unexpected key id
+    """
     conv = Converter(forbid_extra_keys=strict, detailed_validation=True)
 
     conv.register_structure_hook(str, _structure_str)

@@ -22,6 +22,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Self
 
+from . import _public
+
 __all__ = [
     "FileState",
     "PasswordMode",
@@ -140,3 +142,6 @@ class RetrievalMethod(WireEnum):
     DOWNLOADED = "DOWNLOADED"
     VIEWED = "VIEWED"
     UNKNOWN = "UNKNOWN"
+
+
+_public.claim(globals())

@@ -54,6 +54,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from . import _public
+
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -381,3 +383,6 @@ class DownloadTargetExistsError(DownloadError, FileExistsError):
     def __init__(self, message: str, *, path: Path) -> None:
         super().__init__(message)
         self.path = path
+
+
+_public.claim(globals())

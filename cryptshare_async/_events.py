@@ -34,6 +34,7 @@ from typing import Any, Final, TypeAlias, TypedDict
 
 from attrs import define
 
+from . import _public
 from ._errors import ConfigurationError
 
 __all__ = [
@@ -259,3 +260,6 @@ class Events:
         )
         if RetryEvent in self._hooks:
             await self._emit(RetryEvent(method, template, attempt, delay, reason))
+
+
+_public.claim(globals())

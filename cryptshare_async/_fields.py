@@ -39,6 +39,7 @@ from typing import Any, Final, TypeAlias, Union
 
 import attrs
 
+from . import _public
 from ._converter import wire_name
 from ._errors import InvalidInputError
 from ._models_base import NEST
@@ -332,3 +333,6 @@ def render_fields_with(value: FieldsLike, name: str) -> tuple[str, bool]:
     if name.lower() in selected:
         return rendered, False
     return f"{name}, {rendered}", True
+
+
+_public.claim(globals())

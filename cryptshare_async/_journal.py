@@ -28,6 +28,7 @@ from typing import Protocol, runtime_checkable
 
 from attrs import define
 
+from . import _public
 from ._errors import CryptshareError
 from ._upload import UploadedFile
 
@@ -98,3 +99,6 @@ class Journal(Protocol):
     async def release(self, key: str) -> None: ...
 
     async def get(self, key: str) -> JournalRecord | None: ...
+
+
+_public.claim(globals())

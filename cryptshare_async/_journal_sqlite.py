@@ -39,6 +39,7 @@ from typing import Any, Final, TypeVar
 
 from attrs import define
 
+from . import _public
 from ._journal import JobOutcome, JournalError, JournalRecord
 from ._upload import UploadedFile
 
@@ -318,3 +319,6 @@ def load_outcome(key: str, text: str) -> JobOutcome:
         raise JournalError(
             f"the journal's outcome of job {key!r} is unreadable ({type(exc).__name__})"
         ) from None
+
+
+_public.claim(globals())

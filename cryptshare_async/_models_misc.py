@@ -14,6 +14,7 @@ from typing import Any
 
 from attrs import define, field
 
+from . import _public
 from ._enums import SecurityModeName, VerificationMethod
 from ._models_base import EMPTY_RAW, NEST, WIRE, aware_datetime, mask_secret, str_tuple
 
@@ -217,3 +218,6 @@ class ServerStatus:
     def supports(self, major: int, minor: int) -> bool:
         """True if the server offers ``major`` at ``minor`` or later."""
         return any(v.major == major and v.minor >= minor for v in self.api_versions or ())
+
+
+_public.claim(globals())

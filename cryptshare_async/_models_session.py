@@ -18,6 +18,7 @@ from typing import Any
 
 from attrs import define, field
 
+from . import _public
 from ._enums import FileState, PasswordMode, SecurityModeName
 from ._errors import InvalidInputError
 from ._models_base import ABSENT, EMPTY_RAW, aware_datetime, mask_secret
@@ -238,3 +239,6 @@ class SessionState:
     confidential_message_file_id: str | None = None
     files: tuple[SessionFile, ...] | None = None
     raw: Mapping[str, Any] = field(default=EMPTY_RAW, init=False, repr=False, eq=False)
+
+
+_public.claim(globals())

@@ -17,6 +17,7 @@ from typing import Any
 
 from attrs import define, field
 
+from . import _public
 from ._enums import RetrievalMethod, TransferState
 from ._errors import InvalidInputError
 from ._models_base import EMPTY_RAW, NEST, WIRE, aware_datetime, mask_secret
@@ -202,3 +203,6 @@ class RevocationRequest:
     options: RevocationOptions = field(
         factory=RevocationOptions, metadata={WIRE: "revocationOptions"}
     )
+
+
+_public.claim(globals())

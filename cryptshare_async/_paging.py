@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 from attrs import define
 
 from . import _protocol as protocol
+from . import _public
 from ._converter import structure_list
 from ._errors import InvalidInputError, ResponseParseError
 from ._fields import FieldsLike, render_fields_with
@@ -404,3 +405,6 @@ def _structure_summaries(
     raw: Sequence[Any], secrets: frozenset[str]
 ) -> tuple[TransferSummary, ...]:
     return structure_list(raw, TransferSummary, secrets=secrets)
+
+
+_public.claim(globals())

@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from attrs import define, field
 
+from . import _public
 from ._errors import (
     ApiError,
     ApiVersionUnsupportedError,
@@ -69,7 +70,15 @@ _API_PREFIX: Final = "/api"
 
 
 class TokenUse(Enum):
-    """Whether an endpoint needs the sender's verification token."""
+    """Whether an endpoint needs the sender's verification token (``ApiRequest.token``;
+    a custom :class:`Transport` sees it on every request).
+
+    Example::
+
+        >>> from cryptshare_async import TokenUse
+        >>> TokenUse("required")
+        <TokenUse.REQUIRED: 'required'>
+    """
 
     NONE = "none"
     OPTIONAL = "optional"
@@ -798,3 +807,6 @@ def _shown(location: str, secrets: frozenset[str]) -> str:
     if len(text) > _SHOWN_LOCATION:
         text = text[: _SHOWN_LOCATION - 1] + "…"
     return repr(text)
+
+
+_public.claim(globals())

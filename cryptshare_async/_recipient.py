@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Final
 from attrs import evolve
 
 from . import _protocol as protocol
+from . import _public
 from ._converter import structure, structure_list
 from ._errors import (
     DownloadError,
@@ -541,3 +542,6 @@ def _unique(name: str, used: set[str]) -> str:
         candidate = _shorten(f"{stem} ({counter})" + (f".{extension}" if extension else ""))
     used.add(candidate.casefold())
     return candidate
+
+
+_public.claim(globals())

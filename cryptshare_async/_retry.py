@@ -16,6 +16,7 @@ from typing import Any, Final
 
 from attrs import Attribute, define, field
 
+from . import _public
 from ._errors import ConfigurationError
 
 __all__ = ["RetryPolicy"]
@@ -104,3 +105,6 @@ class RetryPolicy:
 
     def should_retry_status(self, status: int) -> bool:
         return status in self.retry_statuses
+
+
+_public.claim(globals())

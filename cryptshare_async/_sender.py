@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from . import _batch, _session_scope, _workflow
+from . import _batch, _public, _session_scope, _workflow
 from . import _protocol as protocol
 from ._converter import structure, unstructure
 from ._created import claim_created
@@ -64,10 +64,6 @@ class Sender:
     def email(self) -> str:
         return self._email
 
-    @property
-    def client(self) -> Requester:
-        return self._client
-
     # ------------------------------------------------------------ verification
 
     async def verification_status(self) -> VerificationStatus:
@@ -98,11 +94,11 @@ class Sender:
 
     async def is_verified(self) -> bool:
         """True if a token that is still valid is stored (no request is made)."""
-        return await self._client.tokens.cached(self._client.token_key(self._email)) is not None
+        return await self._client._tokens.cached(self._client.token_key(self._email)) is not None
 
     async def forget_token(self) -> None:
         """Drop the stored token; the next call verifies again."""
-        await self._client.tokens.forget(self._client.token_key(self._email))
+        await self._client._tokens.forget(self._client.token_key(self._email))
 
     async def _request_token(self, code: str | None) -> VerificationToken:
         request = protocol.token_request(self._email, code)
@@ -110,7 +106,7 @@ class Sender:
         data = protocol.json_data(request, response)
         token = structure(data, VerificationToken, secrets=response.secrets)
         validate_header_value(token.token, what="verification token", secret=True)
-        await self._client.tokens.save(
+        await self._client._tokens.save(
             self._client.token_key(self._email),
             StoredToken(token=token.token, valid_until=token.valid_until),
         )
@@ -139,7 +135,7 @@ class Sender:
         """Send ``request``; with ``token`` (a session's own), that token and no other."""
         client = self._client
         fetch = self._fetch_by_client_id if self._auto_verify else None
-        return await client.tokens.send_with_token(
+        return await client._tokens.send_with_token(
             client.token_key(self._email),
             request,
             lambda value: client.request(request, token=value, body=body),
@@ -203,7 +199,7 @@ class Sender:
         # (within the client's clean-up grace period, else in the background).
         tracking_id = await run_to_end(
             create,
-            self._client.cleanups,
+            self._client._cleanups,
             "session",
             undo=lambda tid: self._abandon_session(tid, created_with),
         )
@@ -329,3 +325,6 @@ class Sender:
 
 def _recipients(addresses: tuple[str, ...]) -> tuple[Recipient, ...]:
     return tuple(Recipient(mail=a) for a in addresses)
+
+
+_public.claim(globals())

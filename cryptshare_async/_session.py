@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, overload
 
-from . import _ambiguity, _upload
+from . import _ambiguity, _public, _upload
 from . import _protocol as protocol
 from ._converter import structure, unstructure
 from ._enums import PasswordMode, SecurityModeName
@@ -218,7 +218,7 @@ class TransferSession:
         return await _ambiguity.finalize(self)
 
     def _url(self, request: protocol.ApiRequest) -> str:
-        return str(self._sender.client.url_for(request))
+        return str(self._sender._client.url_for(request))
 
     # ------------------------------------------------------------ files, step by step
 
@@ -247,11 +247,10 @@ class TransferSession:
         protocol.raise_for_status(request, await self.request(request))
         self._broken.pop(file_id, None)
 
-    async def set_confidential_message(self, file: Any) -> SessionState:
+    async def set_confidential_message(self, file: str | UploadedFile) -> SessionState:
         """Mark a file of the session as the confidential message.
 
-        ``file`` is a file id, or anything with a ``file_id`` attribute (such as the
-        result of an upload).
+        ``file`` is a file id, or the result of an upload (anything with a ``file_id``).
         """
         file_id = file if isinstance(file, str) else getattr(file, "file_id", None)
         if not isinstance(file_id, str) or not file_id:
@@ -334,6 +333,45 @@ class TransferSession:
             chunk_size=chunk_size,
         )
 
+    @overload
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = ...,
+        checksum: ChecksumMode = ...,
+        progress: ProgressCallback | None = ...,
+        hash_progress: ProgressCallback | None = ...,
+        return_exceptions: Literal[False] = ...,
+        chunk_size: int = ...,
+    ) -> list[UploadedFile]: ...
+
+    @overload
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = ...,
+        checksum: ChecksumMode = ...,
+        progress: ProgressCallback | None = ...,
+        hash_progress: ProgressCallback | None = ...,
+        return_exceptions: Literal[True],
+        chunk_size: int = ...,
+    ) -> list[UploadedFile | BaseException]: ...
+
+    @overload
+    async def upload_many(
+        self,
+        sources: Iterable[Source],
+        *,
+        concurrency: int = ...,
+        checksum: ChecksumMode = ...,
+        progress: ProgressCallback | None = ...,
+        hash_progress: ProgressCallback | None = ...,
+        return_exceptions: bool,
+        chunk_size: int = ...,
+    ) -> list[UploadedFile] | list[UploadedFile | BaseException]: ...
+
     async def upload_many(
         self,
         sources: Iterable[Source],
@@ -406,3 +444,6 @@ def _security_mode(
             raise InvalidInputError(f"password_mode {mode.value} takes no password")
         config = OneTimePasswordConfig(password_mode=mode, password=None)
     return SecurityMode(name=SecurityModeName.ONE_TIME_PASSWORD, config=config)
+
+
+_public.claim(globals())

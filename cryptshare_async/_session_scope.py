@@ -25,11 +25,13 @@ import logging
 import math
 from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final, Unpack
 
+from . import _public
 from ._errors import ApiVersionUnsupportedError, InvalidInputError, NotFoundError
 from ._send_plan import SendPlan, make_plan
 from ._session import TransferSession
+from ._session_settings import SessionSettings
 from ._threads import wait_through_cancellation
 
 if TYPE_CHECKING:
@@ -107,7 +109,7 @@ def open_session(
     name: str,
     phone: str,
     cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
-    **settings: Any,
+    **settings: Unpack[SessionSettings],
 ) -> SessionScope:
     """A session deleted if the ``async with`` block fails before it is finalized.
 
@@ -164,7 +166,7 @@ async def discard_session(
         except NotFoundError:
             gone = True
 
-    cleanups = session.sender.client.cleanups
+    cleanups = session.sender._client._cleanups
     task = cleanups.delete_session(session.tracking_id, delete)
     cancelled = await wait_through_cancellation(task, bound=bound)
     if not task.done():
@@ -188,3 +190,6 @@ async def discard_session(
         f" sender.resume_session({tracking_id!r}).delete()"
     )
     return "failed", cancelled
+
+
+_public.claim(globals())

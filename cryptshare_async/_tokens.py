@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from attrs import define, field
 
+from . import _public
 from ._errors import ConfigurationError, CryptshareError
 from ._file_lock import CROSS_PROCESS, FileLock, LockTimeoutError
 
@@ -415,3 +416,6 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+_public.claim(globals())

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import _protocol as protocol
+from . import _public
 from ._converter import structure, unstructure
 from ._errors import (
     ApiVersionUnsupportedError,
@@ -159,3 +160,6 @@ class Transfer:
                 " (only the sender can revoke a transfer)"
             )
             raise
+
+
+_public.claim(globals())

@@ -29,6 +29,7 @@ from aiohttp import http_exceptions
 from attrs import Attribute, define, field
 from yarl import URL
 
+from . import _public
 from ._errors import (
     ConfigurationError,
     CryptshareError,
@@ -418,3 +419,6 @@ def _too_large(request: ApiRequest, status: int, limit: int) -> ResponseTooLarge
         f" max_response_bytes ({limit} bytes); raise the limit if the answer is legitimate",
         limit=limit,
     )
+
+
+_public.claim(globals())

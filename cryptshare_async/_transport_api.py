@@ -33,6 +33,7 @@ from typing import Protocol, runtime_checkable
 
 from yarl import URL
 
+from . import _public
 from ._errors import InvalidInputError
 from ._protocol import ApiRequest, ApiResponse
 
@@ -154,3 +155,6 @@ class Transport(Protocol):
     ) -> AbstractAsyncContextManager[StreamedResponse]: ...
 
     async def aclose(self) -> None: ...
+
+
+_public.claim(globals())

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Final, TypeAlias, TypeVar, final
 
+from . import _public
+
 __all__ = ["UNSET", "Settable", "Unset"]
 
 T = TypeVar("T")
@@ -54,3 +56,5 @@ UNSET: Final = Unset()
 
 Settable: TypeAlias = T | Unset
 """``Settable[X]`` is ``X | Unset``: a PATCH field that may be left out."""
+
+_public.claim(globals())

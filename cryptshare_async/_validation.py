@@ -16,6 +16,7 @@ import string
 from collections.abc import Iterable
 from urllib.parse import quote
 
+from . import _public
 from ._errors import ConfigurationError, InvalidInputError
 
 __all__ = [
@@ -173,3 +174,6 @@ def generate_client_id(length: int = 64) -> str:
             f"length must be from {CLIENT_ID_MIN_LENGTH} to {CLIENT_ID_MAX_LENGTH}, got {length}"
         )
     return "".join(secrets.choice(_CLIENT_ID_ALPHABET) for _ in range(length))
+
+
+_public.claim(globals())

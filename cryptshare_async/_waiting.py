@@ -36,6 +36,7 @@ import math
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
+from . import _public
 from ._enums import TransferState
 from ._errors import (
     InvalidInputError,
@@ -288,3 +289,6 @@ async def wait_until_active(
         on_update=on_update,
         language=language,
     )
+
+
+_public.claim(globals())

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from attrs import define
 
+from . import _public
 from ._enums import PasswordMode
 from ._errors import (
     InvalidInputError,
@@ -215,7 +216,7 @@ async def _made_after_all(sender: Sender, tracking_id: str, exc: BaseException) 
     cancellation ``exc`` gets it as ``exc.transfer``."""
     transfer = Transfer(sender, tracking_id)
     reading = asyncio.ensure_future(transfer.status())
-    cancelled = await wait_through_cancellation(reading, bound=sender.client.cleanups.grace)
+    cancelled = await wait_through_cancellation(reading, bound=sender._client._cleanups.grace)
     if not reading.done():
         reading.cancel()
         await wait_through_cancellation(reading)
@@ -244,3 +245,6 @@ async def wait_for(result: SendResult, limit: float | None) -> SendResult:
         )
         raise
     return SendResult(transfer=result.transfer, files=result.files, status=status)
+
+
+_public.claim(globals())

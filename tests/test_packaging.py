@@ -46,7 +46,9 @@ def test_the_pytest_extra_brings_what_the_plugin_needs() -> None:
     project = _project()["project"]
     extra = " ".join(project["optional-dependencies"]["pytest"])
     assert "pytest>=" in extra and "pytest-asyncio>=" in extra
-    assert project["entry-points"]["pytest11"] == {"cryptshare_async": "cryptshare_async_pytest"}
+    assert project["entry-points"]["pytest11"] == {
+        "cryptshare_async": "cryptshare_async.testing.pytest_plugin"
+    }
 
 
 def test_the_readme_opens_with_the_install_command_and_keeps_the_ci_test_command() -> None:

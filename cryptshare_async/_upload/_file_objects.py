@@ -37,6 +37,7 @@ from typing import Final
 
 from attrs import define, field
 
+from .. import _public
 from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, PrePass
@@ -333,3 +334,6 @@ async def _async_position(obj: object) -> int | None:
     except (OSError, ValueError):
         return None
     return position if isinstance(position, int) else None
+
+
+_public.claim(globals())

@@ -16,6 +16,7 @@ from typing import Final, Protocol
 
 from attrs import define
 
+from .. import _public
 from .._errors import InvalidInputError
 
 __all__ = [
@@ -156,3 +157,6 @@ class PrePass:
 
     digest: str
     fingerprint: str | None
+
+
+_public.claim(globals())

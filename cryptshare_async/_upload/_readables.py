@@ -20,6 +20,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable
 from typing import Final, Protocol, TypeGuard, cast, runtime_checkable
 
+from .. import _public
 from .._errors import InvalidInputError
 
 __all__ = [
@@ -130,3 +131,6 @@ async def read_chunks(
 def _describe(obj: object) -> str:
     name = name_of(obj)
     return f"{type(obj).__name__}({name!r})" if name is not None else type(obj).__name__
+
+
+_public.claim(globals())

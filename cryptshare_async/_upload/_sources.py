@@ -30,6 +30,7 @@ from typing import Final, TypeAlias
 
 from attrs import define, field
 
+from .. import _public
 from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, HasherPair, PrePass
@@ -541,3 +542,6 @@ class _IterableStream(ChunkStream):
             if close is not None:
                 with contextlib.suppress(Exception):
                     await close()
+
+
+_public.claim(globals())

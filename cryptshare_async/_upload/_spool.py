@@ -26,6 +26,7 @@ from collections.abc import AsyncGenerator, AsyncIterable
 from types import TracebackType
 from typing import IO, Final
 
+from .. import _public
 from .._errors import InvalidInputError
 from .._threads import Lane
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, PrePass, resolve_algorithm
@@ -256,3 +257,6 @@ async def _pieces(stream: AsyncIterable[object]) -> AsyncGenerator[bytes | memor
             yield piece if immutable else piece.tobytes()
             if not immutable and view.nbytes > READ_SIZE:
                 await asyncio.sleep(0)
+
+
+_public.claim(globals())

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 from attrs import define
 
 from .. import _protocol as protocol
+from .. import _public
 from .._cleanup import note_outcome
 from .._errors import InvalidInputError, UploadError
 from .._finishing import run_to_end
@@ -240,7 +241,7 @@ async def _register_and_send(
     registered = pre_pass.digest if pre_pass is not None else plan.caller_digest
     file_id = await run_to_end(
         lambda: session.register_file(name, opened.size, registered),
-        session.sender.client.cleanups,
+        session.sender._client._cleanups,
         "file",
         undo=session.remove_file,
         tracking_id=session.tracking_id,
@@ -330,10 +331,13 @@ async def _cleanup(session: TransferSession, file_id: str, name: str, exc: BaseE
     period, also if cancelled meanwhile (then the cancellation propagates after it); a
     removal still running then goes on in the background. Until the removal succeeds
     the session is marked broken: ``finalize()`` refuses, naming the file."""
-    cleanups = session.sender.client.cleanups
+    cleanups = session.sender._client._cleanups
     session._mark_broken(file_id, name)
     task = cleanups.remove_file(session.tracking_id, file_id, session.remove_file)
     cancelled = await cleanups.wait(task)
     note_outcome(exc, task, f"the registered file {file_id}")
     if cancelled and not isinstance(exc, asyncio.CancelledError):
         raise asyncio.CancelledError
+
+
+_public.claim(globals())

@@ -11,13 +11,35 @@ Example::
         code = emu.verification_code("alice@example.com")
 """
 
-from ._config import EICAR_SIGNATURE, EmulatorConfig
-from ._emulator import Emulator
-from ._faults import FaultRule, FiredFault
-from ._http import RecordedRequest
-from ._mock import MockCall, MockTransport, json_response
-from ._outbox import Outbox, OutboxMessage
-from ._policy import PolicyRule, TransferPolicy
+import typing as _typing
+
+from .. import _public
+
+if _typing.TYPE_CHECKING:
+    from ._config import (
+        EICAR_SIGNATURE,
+        EmulatorConfig,
+    )
+    from ._emulator import Emulator
+    from ._faults import (
+        FaultRule,
+        FiredFault,
+    )
+    from ._http import RecordedRequest
+    from ._mock import (
+        MockCall,
+        MockTransport,
+        json_response,
+    )
+    from ._outbox import (
+        Outbox,
+        OutboxMessage,
+    )
+    from ._policy import (
+        PolicyRule,
+        TransferPolicy,
+    )
+
 
 __all__ = [
     "EICAR_SIGNATURE",
@@ -34,3 +56,32 @@ __all__ = [
     "TransferPolicy",
     "json_response",
 ]
+
+# Where each public name lives: imported on first access (PEP 562), so that
+# ``import cryptshare_async.testing`` costs nothing until a name is used.
+_EXPORTS: dict[str, str] = {
+    "EICAR_SIGNATURE": "._config",
+    "EmulatorConfig": "._config",
+    "Emulator": "._emulator",
+    "FaultRule": "._faults",
+    "FiredFault": "._faults",
+    "RecordedRequest": "._http",
+    "MockCall": "._mock",
+    "MockTransport": "._mock",
+    "json_response": "._mock",
+    "Outbox": "._outbox",
+    "OutboxMessage": "._outbox",
+    "PolicyRule": "._policy",
+    "TransferPolicy": "._policy",
+}
+
+if not _typing.TYPE_CHECKING:  # mypy and IDEs see the imports above, not a catch-all
+
+    def __getattr__(name: str) -> object:
+        if name == "__test__":  # doctest: the public names' docstrings, found here
+            return _public.doctests(__name__, _EXPORTS)
+        return _public.load(__name__, _EXPORTS, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

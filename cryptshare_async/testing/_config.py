@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import _public
 from ._policy import TransferPolicy
 from ._versions import check_api_version, default_api_version
 
@@ -104,3 +105,6 @@ class EmulatorConfig:
         recycle = self.recycle_content_bytes
         if not isinstance(recycle, int) or isinstance(recycle, bool) or recycle < 0:
             raise ValueError(f"recycle_content_bytes must be an int >= 0, got {recycle!r}")
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import _public
 from ._config import EmulatorConfig
 from ._faults import FaultInjector, FaultRule, FiredFault
 from ._http import RecordedRequest, make_middlewares
@@ -292,3 +293,6 @@ class Emulator:
         return self.store.seed_transfers(
             sender, count, recipients=recipients, state=TransferState(state)
         )
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -21,6 +21,7 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
+from .. import _public
 from ._errors import DEFAULT_CODE_FOR_STATUS
 from ._fault_actions import (
     Delay,
@@ -235,3 +236,6 @@ class FaultInjector:
             self.fired.append(FiredFault(rule, method, path))
             return rule
         return None
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -23,6 +23,7 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from .. import _public
 from ._errors import ApiError
 from ._faults import FaultInjector
 from ._responses import CLOSE_CONNECTION, dumps, error_response, request_key
@@ -316,3 +317,6 @@ async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamRe
     except Exception:
         log.exception("emulator: unhandled error on %s %s", request.method, request.path)
         return error_response(500, 5000)
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -26,6 +26,7 @@ from typing import Any
 
 from attrs import define, field
 
+from .. import _public
 from .._protocol import ApiRequest, ApiResponse
 from .._transport_api import StreamBody, StreamedResponse
 
@@ -120,3 +121,6 @@ class MockTransport:
 
     async def aclose(self) -> None:
         self.closed = True
+
+
+_public.claim(globals(), "cryptshare_async.testing")

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
 
+from .. import _public
+
 __all__ = ["Outbox", "OutboxMessage"]
 
 
@@ -93,3 +95,6 @@ class Outbox(Sequence[OutboxMessage]):
         if not found:
             raise LookupError(f"no {kind or 'message'} in the outbox for {to or 'anyone'}")
         return found[-1]
+
+
+_public.claim(globals(), "cryptshare_async.testing")

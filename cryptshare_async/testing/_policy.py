@@ -37,6 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from .. import _public
+
 __all__ = ["PASSWORD_MODES", "EffectivePolicy", "PolicyRule", "TransferPolicy", "matches"]
 
 PASSWORD_MODES: Final = ("GENERATED", "MANUAL", "NONE")
@@ -198,3 +200,6 @@ class TransferPolicy(_Settings):
         return dataclasses.replace(
             self, blocked_recipients=(self.blocked_recipients or frozenset()) | extra
         )
+
+
+_public.claim(globals(), "cryptshare_async.testing")

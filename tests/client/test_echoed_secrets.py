@@ -101,7 +101,7 @@ async def test_echoed_secrets_never_reach_an_exception(
         "https://share.example.com", client_id=CLIENT_ID, transport=transport, retry=retry
     )
     async with client:
-        await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+        await client._tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
         with pytest.raises(CryptshareError) as caught:
             await OPERATIONS[operation](client, tmp_path)
     assert transport.calls  # the server was asked, and answered with the echo
@@ -181,7 +181,7 @@ async def test_waiting_errors_and_their_statuses_hold_no_echoed_secret(state: st
     transport = MockTransport(handler)
     client = CryptshareClient("https://share.example.com", client_id=CLIENT_ID, transport=transport)
     async with client:
-        await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+        await client._tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
         transfer = client.sender(SENDER).transfer("20240522-065711-H8UoUSI6")
         with pytest.raises(CryptshareError) as caught:
             await transfer.wait_until_active(timeout=0.05, interval=0.01, max_interval=0.01)
@@ -205,7 +205,7 @@ async def test_an_upload_quotes_no_secret_the_session_state_echoes() -> None:
     transport = MockTransport(handler)
     client = CryptshareClient("https://share.example.com", client_id=CLIENT_ID, transport=transport)
     async with client:
-        await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+        await client._tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
         session = client.sender(SENDER).resume_session("20240522-065711-H8UoUSI6")
         with pytest.raises(CryptshareError) as caught:
             await session.upload(b"abc", file_name="a.txt")

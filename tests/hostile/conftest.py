@@ -35,7 +35,7 @@ async def connected(
             retry=RetryPolicy(max_attempts=2, backoff_base=0.001, backoff_max=0.002),
         )
         async with client:
-            await client.tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
+            await client._tokens.save(client.token_key(SENDER), StoredToken(TOKEN))
             yield server, client
 
 

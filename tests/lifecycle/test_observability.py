@@ -61,7 +61,7 @@ async def test_a_transfer_logs_each_request_and_retry_without_secrets(
         transfer_id = emu.recipient_transfer_ids(transfer.tracking_id)[BOB]
         incoming = client.recipient_transfer(transfer_id, password=PASSWORD)
         await incoming.download_all(tmp_path)
-        stored = await client.tokens.cached(client.token_key(ALICE))
+        stored = await client._tokens.cached(client.token_key(ALICE))
     assert stored is not None
 
     records = library_records(caplog)

@@ -45,7 +45,7 @@ async def client() -> AsyncIterator[CryptshareClient]:
 
 @pytest.fixture
 async def alice(client: CryptshareClient) -> Sender:
-    await client.tokens.save(client.token_key(ALICE), StoredToken(token=TOKEN))
+    await client._tokens.save(client.token_key(ALICE), StoredToken(token=TOKEN))
     return client.sender(ALICE)
 
 

@@ -58,7 +58,7 @@ async def test_a_token_past_valid_until_is_dropped_locally(
     alice = client.sender(ALICE, auto_verify=False)
     key = client.token_key(ALICE)
     past = datetime.now(UTC) - timedelta(seconds=1)
-    await client.tokens.save(key, StoredToken(token="t" * 64, valid_until=past))
+    await client._tokens.save(key, StoredToken(token="t" * 64, valid_until=past))
     requests = len(emu.requests)
     with pytest.raises(VerificationError, match="verify_with_code"):
         await alice.transfer_policy([BOB])

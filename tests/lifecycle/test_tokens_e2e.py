@@ -23,7 +23,7 @@ TOKEN_PATH = "/verification/token"
 
 
 async def current_token(client: CryptshareClient, email: str = ALICE) -> str:
-    stored = await client.tokens.store.get(client.token_key(email))
+    stored = await client._tokens.store.get(client.token_key(email))
     assert stored is not None
     return stored.token
 
@@ -107,7 +107,7 @@ async def test_a_rejected_current_token_is_forgotten_and_replaced_for_new_work(
     revoke(emu, token_a)
     with pytest.raises(SessionTokenRejectedError):
         await session.upload(b"x", file_name="x.txt")
-    assert await client.tokens.store.get(client.token_key(ALICE)) is None
+    assert await client._tokens.store.get(client.token_key(ALICE)) is None
     fresh = await open_session(alice)
     await fresh.upload(b"x", file_name="x.txt")
     assert await current_token(client) != token_a

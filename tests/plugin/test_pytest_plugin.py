@@ -14,17 +14,27 @@ from pathlib import Path
 
 import pytest
 
-import cryptshare_async_pytest
-from cryptshare_async.testing import EmulatorConfig
+from cryptshare_async.testing import EmulatorConfig, pytest_plugin
 from cryptshare_async.testing._config import DEFAULT_PROCESSING_SECONDS
 
-_ROOT = Path(cryptshare_async_pytest.__file__).resolve().parents[1]
+_ROOT = Path(pytest_plugin.__file__).resolve().parents[2]
 _FIXTURES = (
     "cryptshare_emulator_config",
     "cryptshare_emulator",
     "cryptshare_client",
     "cryptshare_sender_email",
     "cryptshare_sender",
+)
+
+#: The modules that loading the plugin imports from the package (the rest is lazy).
+_LIGHT = sorted(
+    [
+        "cryptshare_async",
+        "cryptshare_async._public",
+        "cryptshare_async._version",
+        "cryptshare_async.testing",
+        "cryptshare_async.testing.pytest_plugin",
+    ]
 )
 
 #: pytest-asyncio's default (strict) mode, without its warning about an unset loop scope.
@@ -166,7 +176,7 @@ def test_the_seed_section_is_added_only_to_tests_that_used_the_emulator(
 
 def test_the_plugin_module_imports_neither_the_client_nor_aiohttp() -> None:
     code = (
-        "import sys, cryptshare_async_pytest\n"
+        "import sys, cryptshare_async.testing.pytest_plugin\n"
         "print(sorted(m for m in sys.modules"
         " if m.split('.')[0] in ('aiohttp', 'cryptshare_async', 'yarl', 'multidict')))"
     )
@@ -174,7 +184,8 @@ def test_the_plugin_module_imports_neither_the_client_nor_aiohttp() -> None:
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
-    assert out.stdout.strip() == "[]"
+    # The two packages' lazy __init__ modules and the plugin itself: nothing else.
+    assert out.stdout.strip() == repr(_LIGHT)
 
 
 def test_a_run_that_does_not_use_the_plugin_never_imports_the_client(
@@ -186,8 +197,10 @@ def test_a_run_that_does_not_use_the_plugin_never_imports_the_client(
         import sys
 
         def test_nothing_loaded():
-            loaded = [m for m in ("aiohttp", "cryptshare_async") if m in sys.modules]
+            loaded = [m for m in sys.modules if m.split(".")[0] in ("aiohttp", "yarl")]
             assert loaded == []
+            assert "cryptshare_async._client" not in sys.modules
+            assert "cryptshare_async.testing._emulator" not in sys.modules
         """
     )
     # Only this plugin and pytest-asyncio, named explicitly: whatever the installed
@@ -195,6 +208,11 @@ def test_a_run_that_does_not_use_the_plugin_never_imports_the_client(
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("PYTHONPATH", str(_ROOT))
     result = pytester.runpytest_subprocess(
-        "-p", "cryptshare_async_pytest", "-p", "pytest_asyncio.plugin", "-p", "no:cacheprovider"
+        "-p",
+        "cryptshare_async.testing.pytest_plugin",
+        "-p",
+        "pytest_asyncio.plugin",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=1)

@@ -154,7 +154,7 @@ async def test_a_failed_removal_is_recorded_and_noted_on_the_error(
         emu.add_fault(FaultRule(method="DELETE", path="*/files/*", status=500, times=1))
         with pytest.raises(ServerError) as info:
             await session.upload(BytesSource(DATA, name="a.bin"))
-        stored = await client.tokens.cached(client.token_key(SENDER))
+        stored = await client._tokens.cached(client.token_key(SENDER))
         assert stored is not None
     [file_id] = emu.store.sessions[session.tracking_id].files
     secrets = (stored.token, emu.client_id)
