@@ -30,6 +30,9 @@ class EmulatorConfig:
     ``failing_notification_addresses`` makes every notification mailed to those addresses fail
     (``notificationFailed`` and ``warnings`` become true). ``absolute_locations=False`` emits
     ``Location`` headers as paths (``/api/...``) instead of absolute URLs.
+    ``terms_of_use_active``, ``cors_origins`` (origins for which CORS is active),
+    ``remote_logging`` and ``client_log_level`` are what the legal, CORS and logging
+    endpoints report; ``POST /api/logs`` is refused (403/3004) unless ``remote_logging``.
     ``cleanup_interval_seconds`` runs the expiration cleanup task periodically (``None``:
     only through ``Emulator.run_cleanup()``).
     ``direct_receive_min_bytes``: file content of at least this many bytes (by
@@ -70,6 +73,10 @@ class EmulatorConfig:
     cleanup_interval_seconds: float | None = None
     request_log_size: int = 10_000
     blocked_recipient_domains: frozenset[str] = field(default_factory=frozenset)
+    terms_of_use_active: bool = False
+    cors_origins: frozenset[str] = frozenset()
+    remote_logging: bool = True
+    client_log_level: str = "info"
     direct_receive_min_bytes: int | None = 1024 * 1024
     recycle_content_bytes: int = 0
 

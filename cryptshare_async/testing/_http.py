@@ -36,6 +36,7 @@ __all__ = [
     "context",
     "created",
     "json_body",
+    "json_value",
     "ok",
     "parse_int",
 ]
@@ -141,8 +142,11 @@ def check_headers(request: web.Request, max_minor: int) -> ApiContext:
     """Validate the API headers: 1002 missing, 1004 malformed, 2004 unsupported version."""
     client_id = _param(request, "X-CS-ClientId", "client-id")
     if client_id is None:
-        raise ApiError.missing("X-CS-ClientId")
-    if not _CLIENT_ID.match(client_id):
+        # GET /api/clients hands a client id out: it cannot demand one.
+        if request.path.rstrip("/") != "/api/clients":
+            raise ApiError.missing("X-CS-ClientId")
+        client_id = ""
+    elif not _CLIENT_ID.match(client_id):
         raise ApiError.invalid("X-CS-ClientId")
     major_text = _param(request, "X-CS-MajorApiVersion", "major-api-version")
     if major_text is None:
@@ -202,6 +206,21 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
         if optional:
             return {}
         raise ApiError.missing("request body")
+    data = _parse(raw)
+    if not isinstance(data, dict):
+        raise ApiError.invalid("request body (not a JSON object)")
+    return data
+
+
+async def json_value(request: web.Request) -> Any:
+    """The JSON body of any type (an array, say), with the limits of :func:`json_body`."""
+    raw = await _read_limited(request, MAX_JSON_BYTES)
+    if not raw.strip():
+        raise ApiError.missing("request body")
+    return _parse(raw)
+
+
+def _parse(raw: bytes) -> Any:
     too_deep = ApiError.invalid(f"request body (JSON nested deeper than {MAX_JSON_DEPTH} levels)")
     try:
         data = json.loads(raw)
@@ -212,8 +231,6 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
         raise ApiError.invalid("request body (not JSON)") from None
     if _too_deep(data, MAX_JSON_DEPTH):
         raise too_deep
-    if not isinstance(data, dict):
-        raise ApiError.invalid("request body (not a JSON object)")
     return data
 
 
@@ -297,8 +314,12 @@ async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return error_response(err.status, err.code, err.message)
     except web.HTTPNotFound:
         return error_response(404, 1006)
-    except web.HTTPMethodNotAllowed:
-        return error_response(405, 1006, "Method not allowed for this endpoint.")
+    except web.HTTPMethodNotAllowed as exc:
+        # The schema documents no 405: an operation (method + path) that does not exist
+        # is an endpoint that does not exist, 404/1006; Allow still lists the methods.
+        response = error_response(404, 1006, "Specified endpoint does not exist.")
+        response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        return response
     except web.HTTPException:
         raise
     except asyncio.CancelledError:

@@ -76,8 +76,6 @@ async def request_email_code(request: web.Request) -> web.Response:
 async def request_token(request: web.Request) -> web.Response:
     store, email, ctx = request.app[STORE], email_of(request), context(request)
     body = await json_body(request, optional=True)
-    if set(body) - {"verificationCode"}:
-        raise ApiError.invalid("request body")
     code = body.get("verificationCode")
     if code is None:
         token = store.token_by_client_id(email, ctx.client_id)
@@ -118,6 +116,7 @@ async def transfer_policy(request: web.Request) -> web.Response:
         if r.rpartition("@")[2].casefold() in blocked
     ]
     if failed:
+        # failedRecipients only when not allowed, settings only when allowed (schema).
         return ok({"allowed": False, "failedRecipients": failed})
     modes = ["GENERATED", "MANUAL", "NONE"]
     settings = {
@@ -133,7 +132,7 @@ async def transfer_policy(request: web.Request) -> web.Response:
         "showFileNamesDefault": True,
         "showZipFileContentDefault": False,
     }
-    return ok({"allowed": True, "failedRecipients": [], "settings": settings})
+    return ok({"allowed": True, "settings": settings})
 
 
 async def create_session(request: web.Request) -> web.Response:
@@ -184,8 +183,11 @@ async def register_file(request: web.Request) -> web.Response:
 async def put_content(request: web.Request) -> web.Response:
     store, session = _session(request)
     stored = store.file_for(session, request.match_info["file_id"])
-    media_type = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    if media_type != "application/octet-stream":
+    # The page says the content "has to" be application/octet-stream: a wrong type is
+    # refused, an absent one accepted (clients that send none work with the server).
+    raw_type = request.headers.get("Content-Type")
+    media_type = (raw_type or "").split(";", 1)[0].strip().lower()
+    if raw_type is not None and media_type != "application/octet-stream":
         raise ApiError.invalid("Content-Type (application/octet-stream is required)")
     part = session.directory / f"{stored.id}.{new_id(8)}.part"
     received = await receive_content(

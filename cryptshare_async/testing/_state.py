@@ -134,6 +134,7 @@ class Transfer:
     state: str = "PROCESSING"
     sender_notification_failed: bool = False
     wrong_passwords: int = 0
+    locked: bool = False
     processed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -142,9 +143,17 @@ class Transfer:
         return mode
 
     @property
+    def eml_creation_failed(self) -> bool:
+        """The confidential message could not be made: its file was removed in processing."""
+        message_id = self.settings.get("confidentialMessageFileId")
+        message = self.files.get(message_id) if isinstance(message_id, str) else None
+        return message is not None and message.removal is not None
+
+    @property
     def warnings(self) -> bool:
         return (
-            self.sender_notification_failed
+            self.eml_creation_failed
+            or self.sender_notification_failed
             or any(e.notification_failed for e in self.entries)
             or any(f.removal is not None for f in self.files.values())
         )
