@@ -23,7 +23,9 @@ from functools import cache
 from typing import Self
 
 __all__ = [
+    "FailureReason",
     "FileState",
+    "LogLevel",
     "PasswordMode",
     "RetrievalMethod",
     "SecurityModeName",
@@ -139,4 +141,22 @@ class RetrievalMethod(WireEnum):
 
     DOWNLOADED = "DOWNLOADED"
     VIEWED = "VIEWED"
+    UNKNOWN = "UNKNOWN"
+
+
+class FailureReason(WireEnum):
+    """Why the transfer policy rejects a recipient."""
+
+    POLICY_MISMATCH = "POLICY_MISMATCH"
+    UNKNOWN = "UNKNOWN"
+
+
+class LogLevel(WireEnum):
+    """A client log level (RFC 5424 severity order); the API spells them in lower case."""
+
+    TRACE = "trace"
+    DEBUG = "debug"
+    INFO = "info"
+    WARN = "warn"
+    ERROR = "error"
     UNKNOWN = "UNKNOWN"

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
+from . import _endpoints as api
 from . import _protocol as protocol
 from . import _upload
-from ._converter import structure, unstructure
+from ._converter import unstructure
 from ._created import claim_created
 from ._enums import PasswordMode, SecurityModeName
 from ._errors import InvalidInputError, ResponseParseError
@@ -99,9 +100,8 @@ class TransferSession:
 
     async def state(self) -> SessionState:
         """The session's current settings, recipients and files."""
-        request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self.send(request))
-        return structure(data, SessionState)
+        request = api.GET_SESSION.request(**self._where())
+        return api.GET_SESSION.parse(request, await self.send(request))
 
     async def update(
         self,
@@ -151,18 +151,16 @@ class TransferSession:
             file_checksum_algorithm=file_checksum_algorithm,
             confidential_message_file_id=confidential_message_file_id,
         )
-        body = unstructure(settings)
-        if not body:
+        if not unstructure(settings):
             raise InvalidInputError("update() needs at least one setting to change")
-        request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self.send(request))
-        return structure(data, SessionState)
+        request = api.UPDATE_SESSION.request(**self._where(), body=settings)
+        return api.UPDATE_SESSION.parse(request, await self.send(request))
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
         self._check_open()
-        request = protocol.delete_session_request(self._sender.email, self._tracking_id)
-        protocol.raise_for_status(request, await self.send(request))
+        request = api.DELETE_SESSION.request(**self._where())
+        api.DELETE_SESSION.parse(request, await self.send(request))
         self._ended = "deleted"
 
     async def finalize(self) -> Transfer:
@@ -174,7 +172,7 @@ class TransferSession:
         :class:`ResponseParseError`: the transfer exists anyway, and nothing is undone.
         """
         self._check_open()
-        request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
+        request = api.FINALIZE_SESSION.request(**self._where())
         response = await self.send(request)
         found = protocol.read_created_id(request, response, request_url=self._url(request))
         self._ended = "finalized"
@@ -188,6 +186,9 @@ class TransferSession:
             logger.warning("%s", text)
             raise ResponseParseError(text)
         return Transfer(self._sender, found.id)
+
+    def _where(self) -> _SessionPath:
+        return {"email": self._sender.email, "tracking_id": self._tracking_id}
 
     def _url(self, request: protocol.ApiRequest) -> str:
         return str(self._sender.client.url_for(request))
@@ -208,17 +209,15 @@ class TransferSession:
             )
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise InvalidInputError(f"size must be an int >= 0, got {size!r}")
-        body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
-        request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
+        body = FileRegistration(file_name=file_name, size=size, checksum=checksum)
+        request = api.REGISTER_FILE.request(**self._where(), body=body)
         response = await self.send(request)
         return await claim_created(
             self.send,
             request,
             response,
             request_url=self._url(request),
-            undo=lambda file_id: protocol.delete_file_request(
-                self._sender.email, self._tracking_id, file_id
-            ),
+            undo=lambda file_id: api.DELETE_FILE.request(**self._where(), file_id=file_id),
             what="file registration",
             orphan_hint="look for it in state().files and remove it before finalizing,"
             " or delete the session",
@@ -227,8 +226,8 @@ class TransferSession:
     async def remove_file(self, file_id: str) -> None:
         """Remove a registered file (and its content) from the session."""
         self._check_open()
-        request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
-        protocol.raise_for_status(request, await self.send(request))
+        request = api.DELETE_FILE.request(**self._where(), file_id=file_id)
+        api.DELETE_FILE.parse(request, await self.send(request))
 
     async def set_confidential_message(self, file: Any) -> SessionState:
         """Mark a file of the session as the confidential message.
@@ -386,3 +385,8 @@ def _security_mode(
             raise InvalidInputError(f"password_mode {mode.value} takes no password")
         config = OneTimePasswordConfig(password_mode=mode, password=None)
     return SecurityMode(name=SecurityModeName.ONE_TIME_PASSWORD, config=config)
+
+
+class _SessionPath(TypedDict):
+    email: str
+    tracking_id: str

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _protocol as protocol
-from ._converter import structure, unstructure
+from . import _endpoints as api
 from ._errors import (
     ApiVersionUnsupportedError,
     InvalidInputError,
@@ -61,11 +60,10 @@ class Transfer:
 
         ``language`` (``Accept-Language``) localises each file's ``removal_cause``.
         """
-        request = protocol.transfer_status_request(
-            self._sender.email, self._tracking_id, language=language
+        request = api.TRANSFER_STATUS.request(
+            email=self._sender.email, tracking_id=self._tracking_id, language=language
         )
-        data = protocol.json_data(request, await self._sender.send(request))
-        return structure(data, TransferStatus)
+        return api.TRANSFER_STATUS.parse(request, await self._sender.send(request))
 
     async def wait_until_active(
         self,
@@ -136,11 +134,11 @@ class Transfer:
                 notify_sender=notify_sender, notify_recipients=notify_recipients, message=message
             )
         )
-        request = protocol.revoke_request(
-            self._sender.email, self._tracking_id, unstructure(body), language=language
+        request = api.REVOKE_TRANSFER.request(
+            email=self._sender.email, tracking_id=self._tracking_id, body=body, language=language
         )
         try:
-            protocol.raise_for_status(request, await self._sender.send(request))
+            api.REVOKE_TRANSFER.parse(request, await self._sender.send(request))
         except ApiVersionUnsupportedError:
             raise
         except RuleViolationError as exc:

@@ -112,6 +112,19 @@ EXPECTED = sorted(
         "__version__",
         "generate_client_id",
         "wait_until_active",
+        "RemoteLoggingDisabledError",
+        "UnsupportedByServerError",
+        "FailureReason",
+        "LogLevel",
+        "ChecksumRow",
+        "CorsStatus",
+        "Imprint",
+        "LanguagePack",
+        "LegalText",
+        "LogEntry",
+        "LoggingSettings",
+        "PolicySecurityModeConfig",
+        "TermsOfUse",
     ]
 )
 

@@ -22,6 +22,7 @@ from cryptshare_async import (
     Transport,
     TransportError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._transport import AiohttpTransport, TransportSettings
 from cryptshare_async.testing import MockCall, MockTransport, json_response
@@ -89,7 +90,9 @@ async def test_an_async_handler_and_a_retried_503() -> None:
 async def test_non_idempotent_requests_are_not_retried() -> None:
     mock = MockTransport(lambda request, headers: json_response({}, status=503))
     async with client_with(mock) as client:
-        request = protocol.token_request("alice@example.com", "123456")
+        request = api.REQUEST_TOKEN.request(
+            email="alice@example.com", body={"verificationCode": "123456"}
+        )
         with pytest.raises(ServerError):
             protocol.json_data(request, await client.send(request))
     assert len(mock.calls) == 1
@@ -132,7 +135,7 @@ def leaky_aiohttp_error(request: ApiRequest, headers: Mapping[str, str]) -> ApiR
 async def test_foreign_failures_become_scrubbed_transport_errors(failure: object) -> None:
     mock = MockTransport(failure)  # type: ignore[arg-type]
     async with client_with(mock) as client:
-        request = protocol.get_session_request("alice@example.com", "T1")
+        request = api.GET_SESSION.request(email="alice@example.com", tracking_id="T1")
         with pytest.raises(TransportError) as caught:
             await client.send(request, token=TOKEN)
     error = caught.value
@@ -144,7 +147,7 @@ async def test_foreign_failures_become_scrubbed_transport_errors(failure: object
 
 async def test_the_body_is_recorded_and_its_own_error_passes_through() -> None:
     mock = MockTransport(lambda request, headers: ApiResponse(200, {}, b""))
-    request = protocol.put_content_request("alice@example.com", "T1", "F1")
+    request = api.PUT_CONTENT.request(email="alice@example.com", tracking_id="T1", file_id="F1")
     async with client_with(mock) as client:
         await client.send(request, token=TOKEN, body=Body([b"ab", b"cd"]))
         assert mock.calls[-1].body == b"abcd"
@@ -165,11 +168,15 @@ async def test_downloads_are_served_from_the_answer() -> None:
 
     mock = MockTransport(handler)
     async with client_with(mock) as client:
-        request = protocol.recipient_download_request("X7hk2pQr9a", "F1", password=None)
+        request = api.RECIPIENT_DOWNLOAD.request(
+            transfer_id="X7hk2pQr9a", file_id="F1", password=None
+        )
         async with client.stream(request) as response:
             chunks = [chunk async for chunk in response.iter_chunks(1000)]
         assert b"".join(chunks) == content and max(map(len, chunks)) == 1000
-        missing = protocol.recipient_download_request("X7hk2pQr9a", "F2", password=None)
+        missing = api.RECIPIENT_DOWNLOAD.request(
+            transfer_id="X7hk2pQr9a", file_id="F2", password=None
+        )
         with pytest.raises(NotFoundError, match="gone"):
             async with client.stream(missing):
                 pytest.fail("the block must not run")
@@ -212,9 +219,11 @@ async def test_transport_configuration_is_checked() -> None:
 
 def test_request_reprs_hold_no_secrets() -> None:
     for request in (
-        protocol.validate_password_request("pw-Secret-123"),
-        protocol.token_request("alice@example.com", "pw-Secret-123"),
-        protocol.recipient_info_request("X7hk2pQr9a", password="pw-Secret-123"),
+        api.VALIDATE_PASSWORD.request(body={"password": "pw-Secret-123"}),
+        api.REQUEST_TOKEN.request(
+            email="alice@example.com", body={"verificationCode": "pw-Secret-123"}
+        ),
+        api.RECIPIENT_INFO.request(transfer_id="X7hk2pQr9a", password="pw-Secret-123"),
     ):
         call = MockCall(request, {"X-CS-Password": "pw-Secret-123"}, b"pw-Secret-123")
         assert "pw-Secret-123" not in repr(request) + repr(call)
