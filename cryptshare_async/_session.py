@@ -69,6 +69,7 @@ class TransferSession:
         self._tracking_id = tracking_id
         self._token = token
         self._ended: str | None = None
+        self._generated_password: str | None = None
 
     def __repr__(self) -> str:
         return f"TransferSession({self._tracking_id!r}, sender={self._sender.email!r})"
@@ -80,6 +81,30 @@ class TransferSession:
     @property
     def sender(self) -> Sender:
         return self._sender
+
+    @property
+    def generated_password(self) -> str | None:
+        """The transfer password the server generated (password mode ``GENERATED``).
+
+        Set once :meth:`update` chose ``GENERATED`` (or :meth:`state` read a session in
+        that mode): the server returns it in the session's ``securityMode.config``.
+        Pass it to the recipients out of band; it is never shown in a repr.
+
+        Example::
+
+            await session.update(password_mode=PasswordMode.GENERATED)
+            send_by_sms(session.generated_password)
+        """
+        return self._generated_password
+
+    def _remember(self, state: SessionState) -> SessionState:
+        mode = state.security_mode
+        config = mode.config if mode is not None else None
+        if config is not None and config.password_mode is PasswordMode.GENERATED:
+            self._generated_password = config.password or self._generated_password
+        elif config is not None and config.password_mode is not None:
+            self._generated_password = None
+        return state
 
     def _check_open(self) -> None:
         if self._ended is not None:
@@ -101,7 +126,7 @@ class TransferSession:
     async def state(self) -> SessionState:
         """The session's current settings, recipients and files."""
         request = api.GET_SESSION.request(**self._where())
-        return api.GET_SESSION.parse(request, await self.send(request))
+        return self._remember(api.GET_SESSION.parse(request, await self.send(request)))
 
     async def update(
         self,
@@ -154,7 +179,7 @@ class TransferSession:
         if not unstructure(settings):
             raise InvalidInputError("update() needs at least one setting to change")
         request = api.UPDATE_SESSION.request(**self._where(), body=settings)
-        return api.UPDATE_SESSION.parse(request, await self.send(request))
+        return self._remember(api.UPDATE_SESSION.parse(request, await self.send(request)))
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
