@@ -3,7 +3,8 @@
 No public page fixes the columns or the header's language, so columns are recognised
 by their content: the first is the file name, the checksum is the one hex (or base64)
 digest column, the size the one all-digit column, the algorithm the one naming a hash
-(``SHA-256``, ``SHA3-512``, ``MD5``). A first row without a digest is a header.
+(``SHA-256``, ``SHA3-512``, ``MD5``). A first row with neither a digest nor a number
+is a header.
 
 Example::
 
@@ -49,8 +50,8 @@ def parse_checksums(body: bytes) -> tuple[ChecksumRow, ...]:
     if len(table) > _MAX_ROWS:
         raise ResponseParseError(f"the checksum list has more than {_MAX_ROWS} rows")
     first = 1
-    if table and not any(_is_digest(cell.strip()) for cell in table[0][1:]):
-        table, first = table[1:], 2  # a header row
+    if table and not any(_is_digest(c.strip()) or c.strip().isdigit() for c in table[0][1:]):
+        table, first = table[1:], 2  # a header row: no digest and no number
     rows: list[ChecksumRow] = []
     for number, row in enumerate(table, start=first):
         cells = [cell.strip() for cell in row]

@@ -610,8 +610,8 @@ def _content_length(entry: TransferFile, headers: Mapping[str, str]) -> int | No
 
 def _too_long(entry: TransferFile, limit: int) -> DownloadIntegrityError:
     return DownloadIntegrityError(
-        f"{_label(entry)}: the server sent more than the {limit} bytes it announced;"
-        " the download was stopped and nothing was kept",
+        f"{_label(entry)}: the server sent more than the {limit} bytes it announced (or"
+        " this download allows); the download was stopped and nothing was kept",
         what="size",
         expected=str(limit),
         actual=f"more than {limit}",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,6 +17,7 @@ from cryptshare_async import (
     ConfigurationError,
     CryptshareClient,
     CryptshareError,
+    DownloadIntegrityError,
     NotFoundError,
     ResponseTooLargeError,
     RetryPolicy,
@@ -227,3 +230,27 @@ def test_request_reprs_hold_no_secrets() -> None:
     ):
         call = MockCall(request, {"X-CS-Password": "pw-Secret-123"}, b"pw-Secret-123")
         assert "pw-Secret-123" not in repr(request) + repr(call)
+
+
+@pytest.mark.parametrize(
+    ("headers", "size"),
+    [
+        ({}, 16 * 1024 * 1024 + 1500 + 1),  # no Content-Length: bounded by the total size
+        ({"Content-Length": "100"}, 101),  # more than the server announced
+    ],
+)
+async def test_bundles_are_bounded_and_leave_nothing(
+    tmp_path: Path, headers: dict[str, str], size: int
+) -> None:
+    def handler(request: ApiRequest, _: Mapping[str, str]) -> ApiResponse:
+        if request.path.endswith("/zip") or request.path.endswith("/eml"):
+            return ApiResponse(200, headers, b"z" * size)
+        return json_response({"data": {"checksumAlgorithm": "SHA-256", "totalSize": 1000}})
+
+    async with client_with(MockTransport(handler)) as client:
+        incoming = client.recipient_transfer("X7hk2pQr9a", password="pw")
+        with pytest.raises(DownloadIntegrityError, match="more than"):
+            await incoming.download_zip(tmp_path)
+        with pytest.raises(DownloadIntegrityError, match="more than"):
+            await incoming.download_eml(tmp_path / "m.eml")
+    assert await asyncio.to_thread(lambda: list(tmp_path.iterdir())) == []
