@@ -31,6 +31,7 @@ from ._console import Console
 from ._context import Context
 from ._download import run_download
 from ._listing import run_listing
+from ._operations import OPERATION_COMMANDS
 from ._parser import PROG, build_parser
 from ._send import run_send
 from ._settings import CliError
@@ -61,6 +62,7 @@ _COMMANDS: Final[dict[str, Command]] = {
     "received": run_listing,
     "download": run_download,
     "demo": _run_demo,
+    **OPERATION_COMMANDS,
 }
 
 

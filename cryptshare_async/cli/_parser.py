@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .. import __version__
+from ._operations import add_operation_commands
 from ._settings import ENV_CLIENT_ID, ENV_SENDER, ENV_TOKEN_STORE, ENV_URL
 
 __all__ = ["PROG", "build_parser", "parse_expiration"]
@@ -492,4 +493,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_listings(commands, common)
     _add_download(commands, common)
     _add_demo(commands, common)
+    add_operation_commands(commands, common)
     return parser
