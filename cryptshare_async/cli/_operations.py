@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
@@ -65,6 +66,19 @@ def add_operation_commands(commands: Any, common: argparse.ArgumentParser) -> No
         type=_threshold,
         metavar="MB",
         help="with --eml: leave out files that would make the message larger than MB",
+    )
+
+    send = commands.choices["send"]
+    told = send.add_argument_group("the generated password (never on the command line)")
+    told.add_argument(
+        "--show-password",
+        action="store_true",
+        help="print the password the server generated on standard error",
+    )
+    told.add_argument(
+        "--password-out",
+        metavar="PATH",
+        help="write the password the server generated to PATH (a new file, owner-only)",
     )
 
     checksums = commands.add_parser(
@@ -271,6 +285,48 @@ def run_password(ctx: Context) -> int:
         details = ", ".join(f"{k}={v}" for k, v in rule["details"].items())
         ctx.console.out(f"  {rule['name']}" + (f" ({details})" if details else ""))
     return 0 if args.action != "check" or answer.valid else 1
+
+
+def check_password_delivery(ctx: Context) -> None:
+    """Refuse ``--show-password``/``--password-out`` that cannot work, before sending."""
+    args = ctx.args
+    wanted = args.show_password or args.password_out is not None
+    if not wanted:
+        return
+    manual = args.password_env is not None or args.password_file is not None
+    if manual or args.password_mode in ("manual", "none"):
+        raise UsageError("--show-password and --password-out need --password-mode generated")
+    if args.password_out is not None:
+        target = Path(args.password_out).expanduser()
+        if target.exists() or target.is_symlink():
+            raise UsageError(f"{args.password_out} exists; --password-out makes a new file")
+        if not target.parent.is_dir():
+            raise UsageError(f"{target.parent} is not an existing directory")
+
+
+def deliver_generated_password(ctx: Context, password: str | None) -> None:
+    """Show or store the generated ``password`` as ``send`` was asked to."""
+    args = ctx.args
+    if not (args.show_password or args.password_out is not None):
+        return
+    if not password:
+        raise CliError(
+            "the server did not return the generated password",
+            hint="read it as the sender in the server's web interface, or send with"
+            " --password-mode manual",
+        )
+    if args.show_password:
+        ctx.console.stderr.write(f"transfer password: {password}\n")
+        ctx.console.stderr.flush()
+    if args.password_out is not None:
+        target = Path(args.password_out).expanduser()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(target, flags, 0o600)
+        except OSError as exc:
+            raise CliError(f"cannot write the password to {target}: {exc.strerror}") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(password + "\n")
 
 
 OPERATION_COMMANDS: Final[dict[str, Callable[[Context], int]]] = {

@@ -113,3 +113,46 @@ async def test_password_generate_check_and_rules(cli: Cli, monkeypatch: pytest.M
     assert refused.code == 2 and "on-the-line" not in refused.err
     extra = await cli("password", "rules", "--password-env", "CHECK_PW")
     assert extra.code == 2
+
+
+async def test_send_shows_or_stores_the_generated_password(
+    cli: Cli, files: list[Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "pw.txt"
+    tracking_id = await cli.send(files[1], extra=["--password-out", str(out)])
+    stored = out.read_text().strip()
+    assert stored == cli.emu.transfer_password(tracking_id)
+    assert out.stat().st_mode & 0o077 == 0
+    args = ["send", str(files[1]), "--to", BOB, "--name", "A", "--phone", "1", "--show-password"]
+    shown = await cli(*args, "--json")
+    assert shown.code == 0, shown.err
+    password = cli.emu.transfer_password(shown.json()["tracking_id"])
+    assert f"transfer password: {password}" in shown.err and password not in shown.out
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--show-password", "--password-mode", "none"],
+        ["--password-out", "{existing}"],
+        ["--password-out", "{missing}/pw"],
+        ["--show-password", "--password-env", "SEND_PW"],
+    ],
+)
+async def test_send_refuses_a_password_delivery_that_cannot_work(
+    cli: Cli,
+    files: list[Path],
+    tmp_path: Path,
+    extra: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEND_PW", PASSWORD)
+    existing = tmp_path / "exists"
+    existing.write_text("keep")
+    extra = [e.format(existing=existing, missing=tmp_path / "nope") for e in extra]
+    before = len(cli.emu.requests)
+    args = ["send", str(files[1]), "--to", BOB, "--name", "A", "--phone", "1", *extra]
+    result = await cli(*args)
+    assert result.code == 2, result.err
+    assert len(cli.emu.requests) == before  # refused before anything was sent
+    assert existing.read_text() == "keep"
