@@ -118,7 +118,9 @@ class TransferSession:
 
         Example::
 
-            request = put_content_request(alice.email, session.tracking_id, file_id)
+            request = PUT_CONTENT.request(
+                email=alice.email, tracking_id=session.tracking_id, file_id=file_id
+            )
             response = await session.send(request, body=my_stream_body)
         """
         return (await self._sender._exchange(request, body=body, token=self._token)).response
