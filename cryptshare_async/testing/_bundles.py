@@ -5,7 +5,7 @@ whole file in memory), and sent from there.
 
 Choices where the vendor's pages are silent (see ``FIDELITY.md``):
 
-- The ZIP stores the files uncompressed (``ZIP_STORED``, ZIP64 when needed) under their
+- The ZIP stores the files uncompressed (``ZIP_STORED``, ZIP64 where needed) under their
   file names; ``include-checksum-file`` adds ``checksums.csv``, the same text as the
   checksums endpoint.
 - The checksums CSV is RFC 4180 with a header row: file name, size in bytes, checksum,
@@ -65,7 +65,9 @@ def write_zip(target: Path, files: Sequence[Attachment], checksums: str | None) 
     """A ZIP of ``files`` at ``target``, plus ``checksums.csv`` when given (run in a thread)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, path in files:
-            with path.open("rb") as source, archive.open(name, "w", force_zip64=True) as sink:
+            # ZIP64 records only where a member needs them (readers of plain ZIP abound).
+            large = path.stat().st_size >= zipfile.ZIP64_LIMIT
+            with path.open("rb") as source, archive.open(name, "w", force_zip64=large) as sink:
                 while chunk := source.read(CHUNK):
                     sink.write(chunk)
         if checksums is not None:

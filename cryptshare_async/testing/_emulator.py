@@ -29,6 +29,7 @@ from ._faults import FaultInjector, FaultRule, FiredFault
 from ._http import RecordedRequest, make_middlewares
 from ._inflight import InFlight
 from ._keys import FAULTS, PROCESSOR, REQUESTS, STORE
+from ._lifecycle import TransferState
 from ._outbox import Outbox
 from ._processing import Processor
 from ._routes_control import add_control_routes
@@ -286,5 +287,8 @@ class Emulator:
         recipients: Iterable[str] = ("recipient@example.org",),
         state: str = "ACTIVE",
     ) -> list[str]:
-        """Add ``count`` finished transfers (no files) from ``sender``, oldest first."""
-        return self.store.seed_transfers(sender, count, recipients=recipients, state=state)
+        """Add ``count`` finished transfers (no files) from ``sender``, oldest first;
+        ``state`` is a :class:`TransferState` name (``ValueError`` for another)."""
+        return self.store.seed_transfers(
+            sender, count, recipients=recipients, state=TransferState(state)
+        )

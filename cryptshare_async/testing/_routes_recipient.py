@@ -22,6 +22,7 @@ from ._errors import ApiError
 from ._http import context, ok, parse_int
 from ._i18n import language_of
 from ._keys import STORE
+from ._lifecycle import FileState
 from ._state import RecipientEntry, StoredFile, Transfer
 from ._store import Store
 from ._upload import send_temporary, stream_file
@@ -45,7 +46,9 @@ def _resolve(request: web.Request) -> tuple[Store, Transfer, RecipientEntry]:
 
 
 def _active_files(transfer: Transfer) -> list[StoredFile]:
-    return [f for f in transfer.files.values() if f.state == "ACTIVE" and f.path is not None]
+    return [
+        f for f in transfer.files.values() if f.state == FileState.ACTIVE and f.path is not None
+    ]
 
 
 def file_href(transfer_id: str, file_id: str, minor_version: int) -> str:
@@ -61,7 +64,7 @@ def file_href(transfer_id: str, file_id: str, minor_version: int) -> str:
 
 async def transfer_info(request: web.Request) -> web.Response:
     store, transfer, _entry = _resolve(request)
-    total = sum(f.size for f in transfer.files.values() if f.state == "ACTIVE")
+    total = sum(f.size for f in transfer.files.values() if f.state == FileState.ACTIVE)
     return ok({"checksumAlgorithm": store.checksum_algorithm(transfer), "totalSize": total})
 
 
@@ -77,7 +80,7 @@ async def transfer_files(request: web.Request) -> web.Response:
             "href": file_href(entry.transfer_id, f.id, minor),
         }
         for f in transfer.files.values()
-        if f.state == "ACTIVE"
+        if f.state == FileState.ACTIVE
     ]
     return ok(items)
 
@@ -85,7 +88,7 @@ async def transfer_files(request: web.Request) -> web.Response:
 async def download(request: web.Request) -> web.StreamResponse:
     store, transfer, entry = _resolve(request)
     stored = transfer.files.get(request.match_info["file_id"])
-    if stored is None or stored.state != "ACTIVE" or stored.path is None:
+    if stored is None or stored.state != FileState.ACTIVE or stored.path is None:
         raise ApiError.not_found("file")
     store.record_download(transfer, entry, stored)
     return stream_file(stored.path, stored.name)
@@ -145,7 +148,7 @@ async def download_eml(request: web.Request) -> web.StreamResponse:
             raise ApiError.invalid("threshold (megabytes, an integer >= 0)")
     message_id = transfer.settings.get("confidentialMessageFileId")
     message = transfer.files.get(message_id) if isinstance(message_id, str) else None
-    if message is None or message.state != "ACTIVE" or message.path is None:
+    if message is None or message.state != FileState.ACTIVE or message.path is None:
         raise ApiError.not_found("confidential message (this transfer has none)")
     others = [f for f in _active_files(transfer) if f.id != message.id]
     attachments: list[Attachment] = [(f.name, f.path) for f in others if f.path is not None]

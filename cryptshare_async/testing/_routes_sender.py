@@ -104,35 +104,26 @@ async def requirements(request: web.Request) -> web.Response:
 
 
 async def transfer_policy(request: web.Request) -> web.Response:
-    store, _email, _token = verified(request)
+    """The effective policy for this sender and these recipients (403/3010: sender refused).
+
+    ``failedRecipients`` only when not allowed, ``settings`` only when allowed (schema).
+    """
+    store, email, _token = verified(request)
     body = await json_body(request)
     recipients = body.get("recipients")
     if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
         raise ApiError.invalid("recipients")
-    blocked = {d.casefold() for d in store.config.blocked_recipient_domains}
+    policy = store.policy_for(email)
+    if not policy.sender_allowed:
+        raise ApiError(403, 3010)
     failed = [
         {"emailAddress": r, "reason": "POLICY_MISMATCH"}
-        for r in recipients
-        if r.rpartition("@")[2].casefold() in blocked
+        for r in dict.fromkeys(recipients)
+        if not policy.recipient_allowed(r)
     ]
     if failed:
-        # failedRecipients only when not allowed, settings only when allowed (schema).
         return ok({"allowed": False, "failedRecipients": failed})
-    modes = ["GENERATED", "MANUAL", "NONE"]
-    settings = {
-        "confidentialMessageAllowed": True,
-        "confidentialMessageRequired": False,
-        "maxRetentionPeriod": store.config.max_retention_days,
-        "maxTotalSize": store.config.max_total_size,
-        "recipientNotificationEditable": True,
-        "securityModes": [{"name": "ONE_TIME_PASSWORD", "config": {"allowedPasswordModes": modes}}],
-        "sendDownloadNotificationsChangeable": True,
-        "sendDownloadNotificationsDefault": False,
-        "showFileNamesChangeable": True,
-        "showFileNamesDefault": True,
-        "showZipFileContentDefault": False,
-    }
-    return ok({"allowed": True, "settings": settings})
+    return ok({"allowed": True, "settings": policy.settings()})
 
 
 async def create_session(request: web.Request) -> web.Response:

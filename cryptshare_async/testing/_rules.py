@@ -25,9 +25,7 @@ from ._checks import hash_name
 from ._errors import ApiError
 
 __all__ = [
-    "BOOLEAN_FIELDS",
     "PASSWORD_RULES",
-    "PATCHABLE_FIELDS",
     "generate_password",
     "is_email",
     "parse_datetime",
@@ -36,27 +34,6 @@ __all__ = [
 ]
 
 _EMAIL: Final = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
-BOOLEAN_FIELDS: Final = frozenset(
-    {
-        "sendDownloadNotifications",
-        "sendDownloadSummary",
-        "sendRecipientNotification",
-        "sendUploadSummary",
-        "showFileNames",
-        "showZipFileContent",
-    }
-)
-PATCHABLE_FIELDS: Final = BOOLEAN_FIELDS | {
-    "classificationId",
-    "confidentialMessageFileId",
-    "expirationDate",
-    "fileChecksumAlgorithm",
-    "notificationMessage",
-    "recipientLanguage",
-    "securityMode",
-    "sender",
-    "senderLanguage",
-}
 PASSWORD_MIN_LENGTH: Final = 8
 #: The active rules, named as the vendor's "Password operations" page names them.
 PASSWORD_RULES: Final[list[dict[str, Any]]] = [

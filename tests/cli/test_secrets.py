@@ -13,6 +13,7 @@ from .conftest import BOB, Cli, Result
 PASSWORD = "S3cret-Passw0rd!x"
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_no_secret_in_any_output(
     cli: Cli, files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

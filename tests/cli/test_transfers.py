@@ -46,6 +46,7 @@ async def test_wait_returns_once_active(cli: Cli, files: list[Path]) -> None:
     assert cli.emu.transfer_state(tracking_id) == "ACTIVE"
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoke_deletes_and_notifies(cli: Cli, files: list[Path]) -> None:
     tracking_id = await cli.send(files[1])
     result = await cli("revoke", tracking_id, "--message", "Wrong file, sorry.", "--json")
@@ -66,6 +67,7 @@ async def test_revoke_deletes_and_notifies(cli: Cli, files: list[Path]) -> None:
     assert "DELETED_BY_REVOCATION" in waited.error_lines[0]
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoke_without_notifications(cli: Cli, files: list[Path]) -> None:
     tracking_id = await cli.send(files[1])
     result = await cli("revoke", tracking_id, "--no-notify-sender", "--no-notify-recipients")

@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import email
 import io
+import tracemalloc
 import zipfile
 from email.message import Message
+from pathlib import Path
 
 import pytest
 
 from cryptshare_async.testing import Emulator
+from cryptshare_async.testing._bundles import write_eml, write_zip
 
 from .conftest import RECIPIENT, SENDER, Api, sha256
 
@@ -151,3 +154,33 @@ async def test_bundle_scratch_files_are_removed(
         assert status == 200
     scratch = cryptshare_emulator.storage_dir / ".scratch"
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize("bundle", ["zip", "eml"])
+def test_bundles_stream_a_large_file_in_bounded_memory(tmp_path: Path, bundle: str) -> None:
+    """A 24 MiB file goes into the ZIP or EML with Python allocations far below its size."""
+    big = tmp_path / "big.bin"
+    with big.open("wb") as out:
+        out.truncate(24 * 1024 * 1024)
+    message = tmp_path / "m.html"
+    message.write_bytes(b"<p>hi</p>")
+    target = tmp_path / f"out.{bundle}"
+    tracemalloc.start()
+    try:
+        if bundle == "zip":
+            write_zip(target, [("big.bin", big)], None)
+        else:
+            write_eml(
+                target,
+                sender=SENDER,
+                recipient=RECIPIENT,
+                subject="s",
+                message=message,
+                files=[("big.bin", big)],
+                threshold_bytes=None,
+            )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+    assert target.stat().st_size > 24 * 1024 * 1024

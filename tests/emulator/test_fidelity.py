@@ -251,3 +251,27 @@ async def test_eid_security_mode_is_not_implemented(api: Api, token: str, name: 
         "PATCH", f"{SESSIONS}/{tracking_id}", token=token, json={"securityMode": {"name": name}}
     )
     assert (status, body["errorCode"]) == (501, 5002)
+
+
+async def test_lock_and_view_over_the_control_endpoints(api: Api, token: str) -> None:
+    tracking_id = await api.send(token, {"a.txt": b"abc"})
+    transfer_id = api.emu.recipient_transfer_ids(tracking_id)[RECIPIENT]
+    file_id = next(iter(api.emu.transfer(tracking_id).files))
+    admin = f"{api.emu.url}/_emulator/admin/transfers/{tracking_id}"
+    async with api.http.post(admin + "/lock", json={}) as response:
+        assert response.status == 200 and (await response.json())["locked"] is True
+    password = {"X-CS-Password": api.emu.transfer_password(tracking_id) or ""}
+    status, body, _ = await api.call("GET", f"/api/transfers/{transfer_id}", headers=password)
+    assert (status, body["errorCode"]) == (403, 2005)
+    async with api.http.post(admin + "/lock", json={"locked": "no"}) as response:
+        assert response.status == 400
+    async with api.http.post(admin + "/lock", json={"locked": False}) as response:
+        assert (await response.json())["locked"] is False
+    view = {"recipient": RECIPIENT, "fileId": file_id}
+    async with api.http.post(admin + "/views", json=view) as response:
+        assert response.status == 204
+    async with api.http.post(admin + "/views", json={**view, "fileId": "nope"}) as response:
+        assert response.status == 404
+    data = await api.status(token, tracking_id)
+    downloads = data["status"]["recipients"][0]["fileDownloads"][0]["downloads"]
+    assert [d["retrievalMethod"] for d in downloads] == ["VIEWED"]
