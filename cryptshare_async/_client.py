@@ -25,7 +25,7 @@ from yarl import URL
 from . import _endpoints as api
 from . import _protocol as protocol
 from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
-from ._errors import ApiVersionUnsupportedError, ConfigurationError, InvalidInputError
+from ._errors import ConfigurationError, InvalidInputError, NotFoundError
 from ._models import (
     CorsStatus,
     Imprint,
@@ -272,7 +272,7 @@ class CryptshareClient:
             if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
                 raise ConfigurationError(f"{what} must be seconds >= 0, got {seconds!r}")
         self._cleanups = Cleanups(grace=cleanup_grace, close_timeout=cleanup_close_timeout)
-        self._versions = VersionGate()
+        self._versions = VersionGate(self._minor)
 
     def __repr__(self) -> str:
         return f"CryptshareClient({str(self._base_url)!r})"
@@ -534,9 +534,9 @@ class CryptshareClient:
         response = await self._pipeline.send(
             request, self.headers_for(request, token=token), body=body
         )
-        if response.status == 404:  # an API-version refusal (2004) names both versions
+        if response.status == 404:  # a version refusal (2004, or 1006) names both versions
             error = protocol.error_for_response(request, response)
-            if isinstance(error, ApiVersionUnsupportedError):
+            if self._versions.is_refusal(request, error):
                 raise self._versions.refused(request, error)
         return response
 
@@ -562,9 +562,9 @@ class CryptshareClient:
             ) as response:
                 opened = True
                 yield response
-        except ApiVersionUnsupportedError as exc:
-            if opened:
-                raise  # from the caller's block, not from opening this answer
+        except NotFoundError as exc:
+            if opened or not self._versions.is_refusal(request, exc):
+                raise  # from the caller's block, or not a version refusal
             raise self._versions.refused(request, exc) from None
 
     async def send_as(

@@ -20,7 +20,7 @@ Example::
 
 from __future__ import annotations
 
-from ._errors import ApiVersionUnsupportedError, UnsupportedByServerError
+from ._errors import ApiError, ApiVersionUnsupportedError, UnsupportedByServerError
 from ._models import ServerStatus
 from ._protocol import MAJOR_API_VERSION, ApiRequest
 
@@ -30,10 +30,15 @@ __all__ = ["VersionGate"]
 class VersionGate:
     """Holds a client's cached :class:`ServerStatus` and checks requests against it."""
 
-    __slots__ = ("status",)
+    __slots__ = ("floor", "status")
 
-    def __init__(self) -> None:
+    def __init__(self, floor: int = 0) -> None:
+        self.floor = floor  # the client's minimum minor version, sent with every request
         self.status: ServerStatus | None = None
+
+    def needed(self, request: ApiRequest) -> int:
+        """The minor version ``request`` asks for: the client's floor or the endpoint's."""
+        return max(self.floor, request.minimum_minor_version or 0)
 
     def server_version(self) -> str | None:
         """The newest ``1.x`` the server offers, or ``None`` if not known."""
@@ -44,8 +49,8 @@ class VersionGate:
 
     def check(self, request: ApiRequest) -> None:
         """Raise :class:`UnsupportedByServerError` if the server is known to be too old."""
-        needed = request.minimum_minor_version
-        if needed is None or self.status is None:
+        needed = self.needed(request)
+        if self.status is None:
             return
         if not self.status.supports(MAJOR_API_VERSION, needed):
             offered = self.server_version()
@@ -57,14 +62,13 @@ class VersionGate:
                 server_version=offered,
             )
 
-    def refused(
-        self, request: ApiRequest, error: ApiVersionUnsupportedError
-    ) -> ApiVersionUnsupportedError:
-        """A copy of ``error`` (a 2004 answer to ``request``) naming both versions."""
-        minor = request.minimum_minor_version
-        needed = f"{MAJOR_API_VERSION}.{minor}" if minor is not None else None
+    def refused(self, request: ApiRequest, error: ApiError) -> ApiVersionUnsupportedError:
+        """``error`` (a 2004 answer to ``request``, or a 1006 one to an endpoint newer
+        than the client's floor) as :class:`ApiVersionUnsupportedError` naming both
+        versions."""
+        needed = f"{MAJOR_API_VERSION}.{self.needed(request)}"
         offered = self.server_version()
-        detail = f"the endpoint needs API {needed or str(MAJOR_API_VERSION) + '.x'}, the server"
+        detail = f"the call needs API {needed}, the server"
         detail += f" offers up to {offered}" if offered else " offers an older one"
         message = f"{error.error_message}; {detail}" if error.error_message else detail
         refused = ApiVersionUnsupportedError(
@@ -78,3 +82,11 @@ class VersionGate:
         refused.needed_version = needed
         refused.server_version = offered
         return refused
+
+    def is_refusal(self, request: ApiRequest, error: ApiError) -> bool:
+        """True for a 2004 answer, and for "no such endpoint" (1006) to an endpoint newer
+        than the client's floor: a server that predates it does not know the path."""
+        if isinstance(error, ApiVersionUnsupportedError):
+            return True
+        newer = (request.minimum_minor_version or 0) > self.floor
+        return newer and error.status == 404 and error.error_code == 1006

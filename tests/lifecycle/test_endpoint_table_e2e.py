@@ -41,7 +41,13 @@ async def _send(client: CryptshareClient, alice: Sender, request: ApiRequest) ->
     return await client.send(request)
 
 
-@pytest.mark.parametrize("endpoint", api.ENDPOINTS, ids=lambda e: e.name)
+ROWS = [
+    pytest.param(e, marks=[pytest.mark.cryptshare_api_version(1, e.minor)] if e.minor else [])
+    for e in api.ENDPOINTS
+]
+
+
+@pytest.mark.parametrize("endpoint", ROWS, ids=lambda e: e.name)
 async def test_the_emulator_serves_the_row(
     emu: Emulator, client: CryptshareClient, alice: Sender, endpoint: api.Endpoint[Any]
 ) -> None:

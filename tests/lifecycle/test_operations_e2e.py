@@ -8,6 +8,7 @@ import email
 import hashlib
 import json
 import zipfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,10 @@ from cryptshare_async import (
     VerificationError,
     WrongPasswordError,
 )
+from cryptshare_async._protocol import ApiRequest, ApiResponse
 from cryptshare_async._recipient import RecipientTransfer
 from cryptshare_async._sender import Sender
-from cryptshare_async.testing import Emulator, EmulatorConfig
+from cryptshare_async.testing import Emulator, EmulatorConfig, MockTransport, json_response
 
 from .conftest import ALICE, BOB, make_transfer
 
@@ -295,6 +297,7 @@ async def test_request_client_id_without_a_client_id(emu: Emulator) -> None:
 # ------------------------------------------------------------------ version awareness
 
 
+@pytest.mark.cryptshare_api_version(1, 13)
 async def test_server_status_is_cached_per_client(emu: Emulator, client: CryptshareClient) -> None:
     first = await client.server_status()
     count = sum(r.path == "/api/status" for r in emu.requests)
@@ -304,26 +307,53 @@ async def test_server_status_is_cached_per_client(emu: Emulator, client: Cryptsh
     assert sum(r.path == "/api/status" for r in emu.requests) == count + 1
 
 
-@pytest.mark.parametrize("emulator_config", [EmulatorConfig(max_minor_version=11)])
-async def test_an_endpoint_newer_than_the_server(
+@pytest.mark.parametrize("emulator_config", [EmulatorConfig(api_version=(1, 11))])
+async def test_an_older_server_refusing_a_version_names_it(
     emu: Emulator, client: CryptshareClient, alice: Sender
 ) -> None:
-    # Before the versions are known, the server's 2004 answer names both versions.
-    with pytest.raises(UnsupportedByServerError) as answered:
+    # A 1.11 server does not know the 1.12 listing (1006): the same error, both versions.
+    with pytest.raises(UnsupportedByServerError) as unknown:
         await alice.sent_transfers().collect()
-    assert isinstance(answered.value, ApiVersionUnsupportedError)
-    assert answered.value.needed_version == "1.12" and answered.value.server_version is None
-    assert "1.12" in str(answered.value)
-    await client.server_status()
-    before = len(emu.requests)
-    with pytest.raises(UnsupportedByServerError) as refused:
-        await alice.received_transfers().collect()
-    assert len(emu.requests) == before  # refused before sending
-    assert not isinstance(refused.value, ApiVersionUnsupportedError)
-    assert (refused.value.needed_version, refused.value.server_version) == ("1.12", "1.11")
-    assert "1.12" in str(refused.value) and "1.11" in str(refused.value)
-    # Older endpoints still work.
-    assert (await alice.verification_status()).verified is not None
+    assert isinstance(unknown.value, ApiVersionUnsupportedError)
+    assert isinstance(unknown.value, NotFoundError)  # what callers caught before
+    assert unknown.value.needed_version == "1.12" and unknown.value.server_version is None
+    assert "1.12" in str(unknown.value)
+    with pytest.raises(NotFoundError):
+        await client.server_status()  # a 1.11 server has no status endpoint
+    # A client whose floor is above the server gets its 2004.
+    async with CryptshareClient(
+        emu.url, client_id=emu.client_id, minimum_minor_version=12
+    ) as eager:
+        with pytest.raises(ApiVersionUnsupportedError) as answered:
+            await eager.sender(ALICE).verification_status()
+    assert answered.value.error_code == 2004 and answered.value.needed_version == "1.12"
+    assert (await alice.verification_status()).verified is not None  # older calls work
+
+
+async def test_an_endpoint_newer_than_a_known_server_is_refused_before_sending() -> None:
+    def handler(request: ApiRequest, _: Mapping[str, str]) -> ApiResponse:
+        if request.path == "/status":
+            return json_response({"apiVersions": {"uiApiVersions": [{"major": 1, "minor": 9}]}})
+        if request.path.endswith("/verification/token"):
+            return json_response({"data": {"token": "T" * 40}})
+        return json_response({"data": []})
+
+    mock = MockTransport(handler)
+    async with CryptshareClient(
+        "https://share.example.com", client_id="C" * 50, transport=mock
+    ) as client:
+        await client.server_status()
+        alice = client.sender(ALICE)
+        with pytest.raises(UnsupportedByServerError) as refused:
+            await alice.received_transfers().collect()
+        with pytest.raises(UnsupportedByServerError):
+            await alice.transfer("T1").revoke()
+    paths = [call.request.path for call in mock.calls]
+    assert paths[0] == "/status" and not [p for p in paths if "/transfers" in p]  # not sent
+    error = refused.value
+    assert not isinstance(error, ApiVersionUnsupportedError)
+    assert (error.needed_version, error.server_version) == ("1.12", "1.9")
+    assert "1.12" in str(error) and "1.9" in str(error)
 
 
 async def test_a_token_for_password_endpoints_is_fetched_when_missing(
