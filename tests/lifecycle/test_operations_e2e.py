@@ -375,3 +375,22 @@ async def test_password_endpoint_with_a_sender_that_cannot_verify(
         await client.generate_password(sender=manual)
     assert len(emu.requests) == before  # nothing sent without the token asked for
     assert await client.generate_password()  # without a sender: no token needed
+
+
+@pytest.mark.parametrize("algorithm", ["SHA3-256", "SHA3-512", "SHA-512"])
+async def test_a_checksum_algorithm_runs_end_to_end(
+    emu: Emulator, client: CryptshareClient, alice: Sender, tmp_path: Path, algorithm: str
+) -> None:
+    session = await alice.create_session(to=[BOB], name="Alice", phone="1")
+    await session.update(password_mode=PasswordMode.GENERATED, file_checksum_algorithm=algorithm)
+    uploaded = await session.upload(b"sha3 content " * 100, file_name="s.txt")
+    transfer = await session.finalize()
+    await transfer.wait_until_active(**FAST)
+    transfer_id = emu.recipient_transfer_ids(transfer.tracking_id)[BOB]
+    recipient = client.recipient_transfer(transfer_id, password=session.generated_password)
+    assert (await recipient.info()).checksum_algorithm == algorithm
+    [path] = await recipient.download_all(tmp_path)  # verified against the server's checksum
+    name = algorithm.lower().replace("-", "_").replace("sha_", "sha")
+    assert hashlib.new(name, path.read_bytes()).hexdigest() == uploaded.checksum
+    [row] = await recipient.checksums()
+    assert (row.algorithm, row.checksum) == (algorithm, uploaded.checksum)
