@@ -349,6 +349,11 @@ class CryptshareClient:
         against)."""
         return request_url(self._base_url, request)
 
+    def check_version(self, request: ApiRequest) -> None:
+        """Raise :class:`UnsupportedByServerError` if ``request`` is newer than the server
+        (once :meth:`server_status` is known; otherwise nothing is checked)."""
+        self._versions.check(request)
+
     def _require_client_id(self) -> str:
         if self._client_id is None:
             raise ConfigurationError(

@@ -136,6 +136,7 @@ class Sender:
     ) -> Sent:
         """Send ``request``; with ``token`` (a session's own), that token and no other."""
         client = self._client
+        client.check_version(request)  # before a token is fetched for a call that cannot run
         fetch = self._fetch_by_client_id if self._auto_verify else None
         return await client.tokens.send_with_token(
             client.token_key(self._email),
