@@ -158,7 +158,7 @@ async def sink_put(url: str, path: Path, mode: str, digest: str) -> float:
     """The library's PUT (transport + upload body) of the file to the sink, timed."""
     from yarl import URL
 
-    from cryptshare_async._protocol import put_content_request
+    from cryptshare_async._endpoints import PUT_CONTENT
     from cryptshare_async._transport import AiohttpTransport, TransportSettings
     from cryptshare_async._upload._body import UploadBody
     from cryptshare_async._upload._hashing import resolve_algorithm
@@ -177,7 +177,9 @@ async def sink_put(url: str, path: Path, mode: str, digest: str) -> float:
         body = UploadBody(
             opened, algorithm=algorithm, caller_digest=caller_digest, pre_pass=pre_pass
         )
-        response = await transport.send(put_content_request("a@b.c", "t", "f"), {}, body=body)
+        response = await transport.send(
+            PUT_CONTENT.request(email="a@b.c", tracking_id="t", file_id="f"), {}, body=body
+        )
         elapsed = time.perf_counter() - start
         assert response.status == 200 and body.completed
         return elapsed
@@ -250,13 +252,15 @@ class Sessions:
 
 
 async def curl_put(sessions: Sessions, path: Path, tmp: Path) -> float:
-    from cryptshare_async import _protocol as protocol
+    from cryptshare_async import _endpoints as api
 
     client = sessions.client
     session = await sessions.fresh()
     size = path.stat().st_size
     file_id = await session.register_file("curl.bin", size)
-    request = protocol.put_content_request("bench@example.com", session.tracking_id, file_id)
+    request = api.PUT_CONTENT.request(
+        email="bench@example.com", tracking_id=session.tracking_id, file_id=file_id
+    )
     stored = await client._tokens.cached(client.token_key("bench@example.com"))
     assert stored is not None
     headers = client.headers_for(request, token=stored.token)

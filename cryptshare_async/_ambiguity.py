@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
+from . import _endpoints as api
 from . import _protocol as protocol
-from ._converter import unstructure
 from ._created import claim_created
 from ._errors import (
     ApiVersionUnsupportedError,
@@ -70,7 +70,7 @@ def _ambiguous(exc: BaseException) -> bool:
 async def finalize(session: TransferSession) -> Transfer:
     """Finalize ``session``; an answer that does not tell is resolved by the status."""
     sender = session.sender
-    request = protocol.finalize_session_request(sender.email, session.tracking_id)
+    request = api.FINALIZE_SESSION.request(email=sender.email, tracking_id=session.tracking_id)
     in_flight = asyncio.ensure_future(session.request(request))
     try:
         response = await asyncio.shield(in_flight)
@@ -236,8 +236,10 @@ async def register(
 ) -> str:
     """Register a file; a lost answer is resolved by reading the session's files."""
     for attempt in (1, 2):
-        request = protocol.register_file_request(
-            session.sender.email, session.tracking_id, _registration(file_name, size, checksum)
+        request = api.REGISTER_FILE.request(
+            email=session.sender.email,
+            tracking_id=session.tracking_id,
+            body=FileRegistration(file_name=file_name, size=size, checksum=checksum),
         )
         try:
             response = await session.request(request)
@@ -255,18 +257,14 @@ async def register(
             request,
             response,
             request_url=str(session.sender._client.url_for(request)),
-            undo=lambda file_id: protocol.delete_file_request(
-                session.sender.email, session.tracking_id, file_id
+            undo=lambda file_id: api.DELETE_FILE.request(
+                email=session.sender.email, tracking_id=session.tracking_id, file_id=file_id
             ),
             what="file registration",
             orphan_hint="look for it in state().files and remove it before finalizing,"
             " or delete the session",
         )
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _registration(file_name: str, size: int, checksum: str | None) -> Any:
-    return unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
 
 
 async def _registered(

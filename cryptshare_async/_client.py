@@ -16,26 +16,32 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import TracebackType
-from typing import Self
+from typing import Self, TypedDict
 
 import aiohttp
+import attrs
 from yarl import URL
 
+from . import _endpoints as api
 from . import _protocol as protocol
 from . import _public
 from ._cleanup import DEFAULT_CLEANUP_GRACE, DEFAULT_CLOSE_TIMEOUT, CleanupFailure, Cleanups
-from ._converter import structure, structure_list
-from ._errors import ConfigurationError, InvalidInputError
+from ._errors import ConfigurationError, InvalidInputError, NotFoundError
 from ._events import EventHooks, Events
 from ._models import (
-    ClientIdResponse,
-    GeneratedPassword,
+    CorsStatus,
+    Imprint,
+    LanguagePack,
+    LogEntry,
+    LoggingSettings,
+    PasswordBody,
     PasswordRule,
     PasswordValidation,
     ServerStatus,
+    TermsOfUse,
 )
 from ._pipeline import Pipeline
-from ._protocol import ApiRequest, ApiResponse
+from ._protocol import ApiRequest, ApiResponse, TokenUse
 from ._recipient import RecipientTransfer
 from ._retry import RetryPolicy
 from ._sender import Sender
@@ -44,8 +50,11 @@ from ._transport import DEFAULT_MAX_RESPONSE_BYTES, AiohttpTransport, Timeouts, 
 from ._transport_api import StreamBody, StreamedResponse, Transport, request_url
 from ._validation import validate_client_id, validate_email, validate_header_value
 from ._verification import Fetch, TokenManager
+from ._versions import VersionGate
 
 __all__ = ["DEFAULT_MINIMUM_MINOR_VERSION", "CryptshareClient"]
+
+_WITHOUT_CLIENT_ID = frozenset(e.path for e in api.ENDPOINTS if not e.client_id)
 
 DEFAULT_MINIMUM_MINOR_VERSION = 8
 """The minor API version sent when an endpoint needs nothing newer (API 1.8)."""
@@ -347,6 +356,7 @@ class CryptshareClient:
             if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
                 raise ConfigurationError(f"{what} must be seconds >= 0, got {seconds!r}")
         self._cleanups = Cleanups(grace=cleanup_grace, close_timeout=cleanup_close_timeout)
+        self._versions = VersionGate(self._minor)
 
     def __repr__(self) -> str:
         return f"CryptshareClient({str(self._base_url)!r})"
@@ -414,6 +424,11 @@ class CryptshareClient:
         against)."""
         return request_url(self._base_url, request)
 
+    def check_version(self, request: ApiRequest) -> None:
+        """Raise :class:`UnsupportedByServerError` if ``request`` is newer than the server
+        (once :meth:`server_status` is known; otherwise nothing is checked)."""
+        self._versions.check(request)
+
     def _require_client_id(self) -> str:
         if self._client_id is None:
             raise ConfigurationError(
@@ -423,55 +438,151 @@ class CryptshareClient:
         return self._client_id
 
     async def request_client_id(self) -> str:
-        """Ask the server for a fresh client id (``GET /api/clients``).
+        """Ask the server for a fresh client id (``GET /api/clients``); works without one.
 
         The client keeps using the id it was made with; store the new one and build
         a client with it. Example::
 
-            new_id = await CryptshareClient(url, client_id=None).request_client_id()
+            async with CryptshareClient(url, client_id=None) as bare:
+                new_id = await bare.request_client_id()
         """
-        request = protocol.client_id_request()
-        response = await self.request(request)
-        data = protocol.json_data(request, response)
-        return validate_client_id(
-            structure(data, ClientIdResponse, secrets=response.secrets).client_id
+        request = api.REQUEST_CLIENT_ID.request()
+        answer = api.REQUEST_CLIENT_ID.parse(request, await self.request(request))
+        return validate_client_id(answer.client_id)
+
+    async def server_status(self, *, refresh: bool = False) -> ServerStatus:
+        """The API versions the server supports (``GET /api/status``, API 1.13).
+
+        Asked once per client and cached (``refresh=True`` asks again). Once it is
+        known, an endpoint newer than every version the server offers is refused
+        before anything is sent, with :class:`UnsupportedByServerError`. The client
+        never asks on its own: call this once to turn that check on.
+        """
+        cached = self._versions.status
+        if cached is not None and not refresh:
+            return cached
+        request = api.SERVER_STATUS.request()
+        # Not through send(): the version gate must never refuse the call that feeds it.
+        headers = self.headers_for(request, token=None)
+        response = await self._pipeline.send(request, headers)
+        status = api.SERVER_STATUS.parse(request, response)
+        self._versions.status = status
+        return status
+
+    async def _with_sender(self, request: ApiRequest, sender: Sender | None) -> ApiResponse:
+        if sender is None:
+            return await self.request(request)
+        if not isinstance(sender, Sender):
+            raise InvalidInputError(f"sender must be a Sender or None, got {type(sender)!r}")
+        # A sender given means: send its token, fetching one if it has none.
+        return await sender.request(attrs.evolve(request, token=TokenUse.REQUIRED))
+
+    async def generate_password(self, *, sender: Sender | None = None) -> str:
+        """A password generated by the server according to its password policy.
+
+        With ``sender``, the request carries that sender's verification token, fetched
+        as for any of the sender's calls if it has none (servers may require a verified
+        sender for the password endpoints).
+        """
+        request = api.GENERATE_PASSWORD.request()
+        answer = api.GENERATE_PASSWORD.parse(request, await self._with_sender(request, sender))
+        return answer.password
+
+    async def validate_password(
+        self, password: str, *, sender: Sender | None = None
+    ) -> PasswordValidation:
+        """Check ``password`` against the server's password rules (``sender`` as in
+        :meth:`generate_password`)."""
+        if not isinstance(password, str):
+            raise InvalidInputError("password must be a str")
+        request = api.VALIDATE_PASSWORD.request(body=PasswordBody(password))
+        return api.VALIDATE_PASSWORD.parse(request, await self._with_sender(request, sender))
+
+    async def password_requirements(
+        self, *, sender: Sender | None = None
+    ) -> tuple[PasswordRule, ...]:
+        """The server's password rules (``sender`` as in :meth:`generate_password`)."""
+        request = api.PASSWORD_REQUIREMENTS.request()
+        return api.PASSWORD_REQUIREMENTS.parse(request, await self._with_sender(request, sender))
+
+    # ------------------------------------------------------------ product information
+
+    def _product(self) -> _ProductPath:
+        return {"product_key": self._product_key}
+
+    async def terms_of_use(self) -> TermsOfUse:
+        """The terms of use in every installed language, and whether they are active.
+
+        Example::
+
+            terms = await client.terms_of_use()
+            if terms.active:
+                print(terms.for_locale("en").content)
+        """
+        request = api.TERMS_OF_USE.request(**self._product())
+        return api.TERMS_OF_USE.parse(request, await self.request(request))
+
+    async def imprint(self, *, language: str | None = None) -> Imprint:
+        """The imprint (HTML, or a link: see :attr:`LegalText.is_link`) in ``language``."""
+        request = api.IMPRINT.request(**self._product(), language=language)
+        return api.IMPRINT.parse(request, await self.request(request))
+
+    async def language_packs(self, *, major_version: int | None = None) -> tuple[LanguagePack, ...]:
+        """The installed language packs (only those of ``major_version`` when given)."""
+        if major_version is not None and (
+            not isinstance(major_version, int) or isinstance(major_version, bool)
+        ):
+            raise InvalidInputError(f"major_version must be an int, got {major_version!r}")
+        request = api.LANGUAGE_PACKS.request(
+            **self._product(), query={"major-version": major_version}
         )
+        return api.LANGUAGE_PACKS.parse(request, await self.request(request))
 
-    async def server_status(self) -> ServerStatus:
-        """The API versions the server supports (``GET /api/status``, API 1.13)."""
-        request = protocol.server_status_request()
-        response = await self.request(request)
-        return structure(
-            protocol.json_data(request, response), ServerStatus, secrets=response.secrets
-        )
+    async def language_pack(self, pack_id: str) -> LanguagePack:
+        """One language pack by id (e.g. ``en-US_2``)."""
+        request = api.LANGUAGE_PACK.request(**self._product(), pack_id=pack_id)
+        return api.LANGUAGE_PACK.parse(request, await self.request(request))
 
-    async def generate_password(self) -> str:
-        """A password generated by the server according to its password policy."""
-        request = protocol.generate_password_request()
-        response = await self.request(request)
-        data = protocol.json_data(request, response)
-        return structure(data, GeneratedPassword, secrets=response.secrets).password
+    async def language_pack_file(self, pack_id: str, path: str) -> bytes:
+        """One file of a language pack (``path`` below the pack, e.g.
+        ``texts/messages.json``), read whole (bounded by ``max_response_bytes``).
 
-    async def validate_password(self, password: str) -> PasswordValidation:
-        """Check ``password`` against the server's password rules."""
-        request = protocol.validate_password_request(password)
-        response = await self.request(request)
-        return structure(
-            protocol.json_data(request, response), PasswordValidation, secrets=response.secrets
-        )
+        Example::
 
-    async def password_requirements(self) -> tuple[PasswordRule, ...]:
-        """The server's password rules."""
-        request = protocol.password_requirements_request()
-        response = await self.request(request)
-        data = protocol.json_data(request, response)
-        return structure_list(data, PasswordRule, secrets=response.secrets)
+            texts = json.loads(await client.language_pack_file("en-US_2", "texts/messages.json"))
+        """
+        request = api.LANGUAGE_PACK_FILE.request(**self._product(), pack_id=pack_id, file_path=path)
+        return api.LANGUAGE_PACK_FILE.parse(request, await self.request(request))
+
+    async def cors_status(self, origin: str) -> CorsStatus:
+        """Whether the server allows cross-origin requests from ``origin``
+        (``https://app.example.com``)."""
+        value = validate_header_value(origin, what="origin")
+        request = api.CORS_STATUS.request(**self._product(), headers=(("Origin", value),))
+        return api.CORS_STATUS.parse(request, await self.request(request))
+
+    async def logging_settings(self) -> LoggingSettings:
+        """The log level clients should use and whether to send logs to the server."""
+        request = api.LOGGING_SETTINGS.request(**self._product())
+        return api.LOGGING_SETTINGS.parse(request, await self.request(request))
+
+    async def send_log(self, entries: list[LogEntry] | tuple[LogEntry, ...]) -> None:
+        """Send client log entries to the server (``POST /api/logs``).
+
+        Raises :class:`RemoteLoggingDisabledError` (3004) when the server does not
+        accept remote logs (see :meth:`logging_settings`). Never send secrets: the
+        server keeps what it gets.
+        """
+        if not isinstance(entries, list | tuple) or not entries:
+            raise InvalidInputError("entries must be a non-empty list of LogEntry")
+        request = api.ADD_LOGS.request(body=list(entries))
+        api.ADD_LOGS.parse(request, await self.request(request))
 
     def headers_for(self, request: ApiRequest, *, token: str | None) -> dict[str, str]:
         """The headers :meth:`request` would use (for tests and custom transports)."""
         client_id = self._client_id
         if client_id is None:
-            if request.path != "/clients" and request.path != "/status":
+            if request.path not in _WITHOUT_CLIENT_ID:
                 self._require_client_id()
             client_id = ""
         headers = protocol.build_headers(
@@ -495,9 +606,19 @@ class CryptshareClient:
     ) -> ApiResponse:
         """Send one request with the client's headers (low level; no token handling).
 
-        Idempotent requests are retried per the client's :class:`RetryPolicy`.
+        Idempotent requests are retried per the client's :class:`RetryPolicy`. A
+        request newer than the server (once :meth:`server_status` is known) raises
+        :class:`UnsupportedByServerError` before anything is sent.
         """
-        return await self._pipeline.send(request, self.headers_for(request, token=token), body=body)
+        self._versions.check(request)
+        response = await self._pipeline.send(
+            request, self.headers_for(request, token=token), body=body
+        )
+        if response.status == 404:  # a version refusal (2004, or 1006) names both versions
+            error = protocol.error_for_response(request, response)
+            if self._versions.is_refusal(request, error):
+                raise self._versions.refused(request, error)
+        return response
 
     @asynccontextmanager
     async def stream(
@@ -513,10 +634,18 @@ class CryptshareClient:
                 async for chunk in response.iter_chunks():
                     sink.write(chunk)
         """
-        async with self._pipeline.stream(
-            request, self.headers_for(request, token=token)
-        ) as response:
-            yield response
+        self._versions.check(request)
+        opened = False
+        try:
+            async with self._pipeline.stream(
+                request, self.headers_for(request, token=token)
+            ) as response:
+                opened = True
+                yield response
+        except NotFoundError as exc:
+            if opened or not self._versions.is_refusal(request, exc):
+                raise  # from the caller's block, or not a version refusal
+            raise self._versions.refused(request, exc) from None
 
     async def send_as(
         self,
@@ -555,6 +684,10 @@ class CryptshareClient:
             await incoming.download_all("downloads/")
         """
         return RecipientTransfer(self, transfer_id, password=password)
+
+
+class _ProductPath(TypedDict):
+    product_key: str
 
 
 _public.claim(globals())

@@ -9,7 +9,7 @@ Example::
 
     tracking_id = await claim_created(
         sender.request, request, response, request_url=url,
-        undo=lambda tid: protocol.delete_session_request(email, tid),
+        undo=lambda tid: DELETE_SESSION.request(email=email, tracking_id=tid),
         what="transfer session", orphan_hint="it expires with the server's session timeout",
     )
 """

@@ -25,7 +25,9 @@ from typing import Self
 from . import _public
 
 __all__ = [
+    "FailureReason",
     "FileState",
+    "LogLevel",
     "PasswordMode",
     "RetrievalMethod",
     "SecurityModeName",
@@ -141,6 +143,24 @@ class RetrievalMethod(WireEnum):
 
     DOWNLOADED = "DOWNLOADED"
     VIEWED = "VIEWED"
+    UNKNOWN = "UNKNOWN"
+
+
+class FailureReason(WireEnum):
+    """Why the transfer policy rejects a recipient."""
+
+    POLICY_MISMATCH = "POLICY_MISMATCH"
+    UNKNOWN = "UNKNOWN"
+
+
+class LogLevel(WireEnum):
+    """A client log level (RFC 5424 severity order); the API spells them in lower case."""
+
+    TRACE = "trace"
+    DEBUG = "debug"
+    INFO = "info"
+    WARN = "warn"
+    ERROR = "error"
     UNKNOWN = "UNKNOWN"
 
 

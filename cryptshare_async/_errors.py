@@ -13,7 +13,7 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     ├── ApiError                               the server answered with an error status
     │   ├── BadRequestError                    1002, 1004, 1005 (400)
     │   ├── NotFoundError                      2003, 1006 (404)
-    │   │   └── ApiVersionUnsupportedError     2004
+    │   │   └── ApiVersionUnsupportedError     2004 (also UnsupportedByServerError)
     │   ├── RuleViolationError                 2001 (409)
     │   ├── TransferLockedError                2005 (403)
     │   ├── TransferDeletedError               2006 (410)
@@ -23,6 +23,7 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     │   ├── WrongPasswordError                 3003 (401)
     │   ├── PolicyRejectedError                3010, 3011 (403)
     │   ├── NotLicensedError                   3001 (403)
+    │   ├── RemoteLoggingDisabledError         3004 (403)
     │   ├── UnsupportedSecurityModeError       5001, 5002 (501)
     │   └── ServerError                        5000 and any 5xx
     ├── UploadError                            an upload that cannot be trusted
@@ -34,6 +35,8 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     │   ├── DownloadIntegrityError             the bytes do not match the server's checksum/size
     │   └── DownloadTargetExistsError          the target exists (also FileExistsError)
     ├── BrokenSessionError                     finalize() refused: a failed file was not removed
+    ├── UnsupportedByServerError               an endpoint newer than the server (before sending,
+    │                                          or its 2004 answer)
     ├── TransferFailedError                    processing ended FAILED or the transfer was deleted
     └── WaitTimeoutError (also TimeoutError)   wait_until_active() ran out of time
 
@@ -78,6 +81,7 @@ __all__ = [
     "NotLicensedError",
     "PolicyRejectedError",
     "RateLimitedError",
+    "RemoteLoggingDisabledError",
     "RequestTimeoutError",
     "ResponseParseError",
     "ResponseTooLargeError",
@@ -91,6 +95,7 @@ __all__ = [
     "TransferFailedError",
     "TransferLockedError",
     "TransportError",
+    "UnsupportedByServerError",
     "UnsupportedSecurityModeError",
     "UploadError",
     "VerificationError",
@@ -215,7 +220,37 @@ class NotFoundError(ApiError):
     """The entity or endpoint does not exist (2003, 1006)."""
 
 
-class ApiVersionUnsupportedError(NotFoundError):
+class UnsupportedByServerError(CryptshareError):
+    """The endpoint needs a newer API version than the server offers.
+
+    Raised before anything is sent when the server's versions are known (see
+    :meth:`CryptshareClient.server_status`), and for a server's 2004 answer (then as
+    :class:`ApiVersionUnsupportedError`, which derives from both this and
+    :class:`NotFoundError`). ``needed_version`` is what the endpoint needs (``"1.12"``),
+    ``server_version`` the newest the server offers (``None``: not known).
+
+    Example::
+
+        try:
+            pager = alice.sent_transfers()
+            items = await pager.collect()
+        except UnsupportedByServerError as exc:
+            print("server too old:", exc.server_version, "<", exc.needed_version)
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        needed_version: str | None = None,
+        server_version: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.needed_version = needed_version
+        self.server_version = server_version
+
+
+class ApiVersionUnsupportedError(NotFoundError, UnsupportedByServerError):
     """The server does not support the API version the client asked for (2004)."""
 
 
@@ -264,6 +299,10 @@ class PolicyRejectedError(ApiError):
 
 class NotLicensedError(ApiError):
     """The server's product is not licensed (3001)."""
+
+
+class RemoteLoggingDisabledError(ApiError):
+    """The server does not accept client logs (3004): remote logging is off."""
 
 
 class UnsupportedSecurityModeError(ApiError):

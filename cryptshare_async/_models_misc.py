@@ -15,7 +15,7 @@ from typing import Any
 from attrs import define, field
 
 from . import _public
-from ._enums import SecurityModeName, VerificationMethod
+from ._enums import FailureReason, PasswordMode, SecurityModeName, VerificationMethod
 from ._models_base import EMPTY_RAW, NEST, WIRE, aware_datetime, mask_secret, str_tuple
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "PasswordRule",
     "PasswordValidation",
     "PolicySecurityMode",
+    "PolicySecurityModeConfig",
     "PolicySettings",
     "ServerStatus",
     "TransferFile",
@@ -88,19 +89,35 @@ class TransferPolicyRequest:
 
 @define(frozen=True, slots=True)
 class FailedRecipient:
-    """A recipient the policy rejects; ``reason`` is e.g. ``POLICY_MISMATCH``."""
+    """A recipient the policy rejects, and why (``POLICY_MISMATCH``; ``UNKNOWN`` for a
+    reason newer than this library, whose text stays in ``raw``)."""
 
     email_address: str | None = None
-    reason: str | None = None
+    reason: FailureReason | None = None
+    raw: Mapping[str, Any] = field(default=EMPTY_RAW, init=False, repr=False, eq=False)
+
+
+@define(frozen=True, slots=True, kw_only=True)
+class PolicySecurityModeConfig:
+    """What a security mode the policy allows may be used with.
+
+    ``allowed_password_modes``: the one-time password modes allowed (one-time password
+    and, for the first transfer, QUICK). ``default_if_established`` (QUICK): preset QUICK
+    when the sender already has a QUICK connection with every recipient. An eID mode
+    has no settings (both ``None``); keys this library does not model stay in ``raw``.
+    """
+
+    allowed_password_modes: tuple[PasswordMode, ...] | None = None
+    default_if_established: bool | None = None
     raw: Mapping[str, Any] = field(default=EMPTY_RAW, init=False, repr=False, eq=False)
 
 
 @define(frozen=True, slots=True)
 class PolicySecurityMode:
-    """A security mode the policy allows; ``config`` is kept as the server sent it."""
+    """A security mode the policy allows, with its configuration."""
 
     name: SecurityModeName | None = None
-    config: Mapping[str, Any] | None = None
+    config: PolicySecurityModeConfig | None = None
     raw: Mapping[str, Any] = field(default=EMPTY_RAW, init=False, repr=False, eq=False)
 
 

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 from attrs import define
 
+from . import _endpoints as api
 from . import _protocol as protocol
 from . import _public
 from ._converter import structure_list
@@ -305,6 +306,10 @@ def polling_pager(
 
     Every argument is checked here, before anything is sent.
     """
+    endpoints = {"sent": api.SENT_TRANSFERS, "received": api.RECEIVED_TRANSFERS}
+    if direction not in endpoints:
+        raise InvalidInputError(f"direction must be 'sent' or 'received', got {direction!r}")
+    endpoint = endpoints[direction]
     if active is not None and not isinstance(active, bool):
         raise InvalidInputError(f"active must be True, False or None, got {active!r}")
     rendered, added = (
@@ -313,9 +318,8 @@ def polling_pager(
     email = sender.email
 
     def request_for(page: int) -> ApiRequest:
-        return protocol.polling_request(
-            email, direction, page=page, page_size=page_size, active=active, fields=rendered
-        )
+        query = {**paging_query(page, page_size), "active": active, "fields": rendered}
+        return endpoint.request(email=email, query=query)
 
     return _request_pager(
         sender,
@@ -328,6 +332,24 @@ def polling_pager(
     )
 
 
+MAX_PAGE_SIZE: Final = 100
+
+
+def paging_query(page: int, page_size: int) -> dict[str, str | int | bool | None]:
+    """The ``page`` and ``page-size`` parameters, checked (page >= 1, size 1-100)."""
+    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        raise InvalidInputError(f"page must be an int >= 1, got {page!r}")
+    if (
+        not isinstance(page_size, int)
+        or isinstance(page_size, bool)
+        or not 1 <= page_size <= MAX_PAGE_SIZE
+    ):
+        raise InvalidInputError(
+            f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
+        )
+    return {"page": page, "page-size": page_size}
+
+
 def legacy_pager(
     sender: Sender, *, page_size: int, start_page: int, limit: int | None
 ) -> Pager[TransferSummary]:
@@ -335,7 +357,7 @@ def legacy_pager(
     email = sender.email
 
     def request_for(page: int) -> ApiRequest:
-        return protocol.legacy_transfers_request(email, page=page, page_size=page_size)
+        return api.LEGACY_TRANSFERS.request(email=email, query=paging_query(page, page_size))
 
     return _request_pager(
         sender,

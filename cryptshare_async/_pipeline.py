@@ -211,7 +211,7 @@ class Pipeline:
                     delay = policy.delay(attempt, retry_after=error.retry_after)
                     await self._pause(request, attempt, delay, error)
                     continue
-                if attempt > 1 and response.status not in request.expected:
+                if attempt > 1 and not 200 <= response.status < 300:
                     raise _after(error, attempt)
             return response
 

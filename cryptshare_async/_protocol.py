@@ -1,4 +1,6 @@
-"""The sans-I/O core: build each API request, interpret each response.
+"""The sans-I/O core: the request and response values, and how answers are read.
+
+The operations themselves are declared in :mod:`._endpoints`.
 
 Nothing here does I/O or imports aiohttp: a request is a plain :class:`ApiRequest`
 value and a response a plain :class:`ApiResponse`, so this module is tested without an
@@ -6,9 +8,9 @@ event loop or an HTTP mock.
 
 Example::
 
-    >>> req = create_session_request("alice@example.com", {"recipients": {}})
-    >>> req.method, req.path
-    ('POST', '/users/alice@example.com/transfer-sessions')
+    >>> req = ApiRequest("POST", "/users/alice@example.com/transfer-sessions")
+    >>> req.method, req.url_path, req.idempotent
+    ('POST', '/api/users/alice@example.com/transfer-sessions', False)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Mapping
 from enum import Enum
 from itertools import accumulate
 from typing import Any, Final
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from attrs import define, field
 
@@ -28,11 +30,11 @@ from ._errors import (
     ApiError,
     ApiVersionUnsupportedError,
     BadRequestError,
-    InvalidInputError,
     NotFoundError,
     NotLicensedError,
     PolicyRejectedError,
     RateLimitedError,
+    RemoteLoggingDisabledError,
     ResponseParseError,
     RuleViolationError,
     ServerError,
@@ -43,7 +45,7 @@ from ._errors import (
     WrongPasswordError,
 )
 from ._scrub import redact
-from ._validation import email_path_segment, path_segment, server_id, validate_header_value
+from ._validation import server_id, validate_header_value
 
 __all__ = [
     "MAJOR_API_VERSION",
@@ -61,9 +63,6 @@ __all__ = [
 ]
 
 MAJOR_API_VERSION: Final = 1
-REVOCATION_MINOR_VERSION: Final = 10
-POLLING_MINOR_VERSION: Final = 12
-MAX_PAGE_SIZE: Final = 100
 MAX_JSON_DEPTH: Final = 100
 """The deepest nesting of arrays/objects accepted in an answer (API documents use < 10)."""
 _API_PREFIX: Final = "/api"
@@ -103,11 +102,8 @@ class ApiRequest:
     token: TokenUse = TokenUse.NONE
     minimum_minor_version: int | None = None
     idempotent: bool = field()
-    expected: frozenset[int] = frozenset({200})
     language: str | None = None
-    sender_email: str | None = None
     extra_headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    streamed_body: bool = False
     created_in: str | None = None
 
     @idempotent.default
@@ -177,287 +173,6 @@ def build_headers(
     return headers
 
 
-# ---------------------------------------------------------------- request builders
-
-
-def _user(email: str) -> str:
-    return "/users/" + email_path_segment(email)
-
-
-def _session(email: str, tracking_id: str) -> str:
-    return f"{_user(email)}/transfer-sessions/{path_segment(tracking_id, what='tracking id')}"
-
-
-def client_id_request() -> ApiRequest:
-    return ApiRequest("GET", "/clients")
-
-
-def server_status_request() -> ApiRequest:
-    return ApiRequest("GET", "/status")
-
-
-def verification_status_request(email: str) -> ApiRequest:
-    return ApiRequest("GET", f"{_user(email)}/verification", token=TokenUse.OPTIONAL)
-
-
-def email_code_request(email: str, *, language: str | None = None) -> ApiRequest:
-    return ApiRequest(
-        "POST", f"{_user(email)}/verification/code/email", language=language, expected=_OK_OR_EMPTY
-    )
-
-
-def token_request(email: str, verification_code: str | None) -> ApiRequest:
-    """Exchange an email code for a token, or (no code) ask for one by client id.
-
-    The client-id form sends ``{}``: no public source settles whether a body is
-    expected, and an empty object is accepted by servers that ignore the body.
-    """
-    body: dict[str, str] = {}
-    if verification_code is not None:
-        body["verificationCode"] = verification_code
-    return ApiRequest("POST", f"{_user(email)}/verification/token", json=body)
-
-
-def create_session_request(
-    email: str, body: Mapping[str, Any], *, language: str | None = None
-) -> ApiRequest:
-    return ApiRequest(
-        "POST",
-        f"{_user(email)}/transfer-sessions",
-        json=body,
-        token=TokenUse.REQUIRED,
-        expected=_CREATED,
-        language=language,
-        sender_email=email,
-        created_in=f"{_user(email)}/transfer-sessions",
-    )
-
-
-def get_session_request(email: str, tracking_id: str) -> ApiRequest:
-    return ApiRequest(
-        "GET", _session(email, tracking_id), token=TokenUse.REQUIRED, sender_email=email
-    )
-
-
-def patch_session_request(email: str, tracking_id: str, body: Mapping[str, Any]) -> ApiRequest:
-    # Setting the same values twice gives the same result: safe to retry.
-    return ApiRequest(
-        "PATCH",
-        _session(email, tracking_id),
-        json=body,
-        token=TokenUse.REQUIRED,
-        idempotent=True,
-        sender_email=email,
-    )
-
-
-def delete_session_request(email: str, tracking_id: str) -> ApiRequest:
-    return ApiRequest(
-        "DELETE",
-        _session(email, tracking_id),
-        token=TokenUse.REQUIRED,
-        expected=_NO_CONTENT,
-        sender_email=email,
-    )
-
-
-def finalize_session_request(email: str, tracking_id: str) -> ApiRequest:
-    return ApiRequest(
-        "POST",
-        _session(email, tracking_id),
-        token=TokenUse.REQUIRED,
-        expected=_CREATED,
-        sender_email=email,
-        created_in=f"{_user(email)}/transfers",
-    )
-
-
-def register_file_request(email: str, tracking_id: str, body: Mapping[str, Any]) -> ApiRequest:
-    return ApiRequest(
-        "POST",
-        _session(email, tracking_id) + "/files",
-        json=body,
-        token=TokenUse.REQUIRED,
-        expected=_CREATED,
-        sender_email=email,
-        created_in=_session(email, tracking_id) + "/files",
-    )
-
-
-def _file(email: str, tracking_id: str, file_id: str) -> str:
-    return f"{_session(email, tracking_id)}/files/{path_segment(file_id, what='file id')}"
-
-
-def put_content_request(email: str, tracking_id: str, file_id: str) -> ApiRequest:
-    """``PUT .../content``; the body is streamed by the transport. A second PUT replaces
-    the content, so the request is idempotent (retried only with a fresh body)."""
-    return ApiRequest(
-        "PUT",
-        _file(email, tracking_id, file_id) + "/content",
-        token=TokenUse.REQUIRED,
-        expected=_OK_OR_EMPTY,
-        sender_email=email,
-        streamed_body=True,
-    )
-
-
-def delete_file_request(email: str, tracking_id: str, file_id: str) -> ApiRequest:
-    return ApiRequest(
-        "DELETE",
-        _file(email, tracking_id, file_id),
-        token=TokenUse.REQUIRED,
-        expected=_NO_CONTENT,
-        sender_email=email,
-    )
-
-
-def _transfer(email: str, tracking_id: str) -> str:
-    return f"{_user(email)}/transfers/{path_segment(tracking_id, what='tracking id')}"
-
-
-def transfer_status_request(
-    email: str, tracking_id: str, *, language: str | None = None
-) -> ApiRequest:
-    return ApiRequest(
-        "GET",
-        _transfer(email, tracking_id),
-        token=TokenUse.REQUIRED,
-        language=language,
-        sender_email=email,
-    )
-
-
-def revoke_request(
-    email: str, tracking_id: str, body: Mapping[str, Any], *, language: str | None = None
-) -> ApiRequest:
-    return ApiRequest(
-        "PATCH",
-        _transfer(email, tracking_id),
-        json=body,
-        token=TokenUse.REQUIRED,
-        minimum_minor_version=REVOCATION_MINOR_VERSION,
-        idempotent=False,
-        expected=_OK_OR_EMPTY,
-        language=language,
-        sender_email=email,
-    )
-
-
-def _paging_query(page: int, page_size: int) -> list[tuple[str, str]]:
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        raise InvalidInputError(f"page must be an int >= 1, got {page!r}")
-    if (
-        not isinstance(page_size, int)
-        or isinstance(page_size, bool)
-        or not 1 <= page_size <= MAX_PAGE_SIZE
-    ):
-        raise InvalidInputError(
-            f"page_size must be an int from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
-        )
-    return [("page", str(page)), ("page-size", str(page_size))]
-
-
-def legacy_transfers_request(email: str, *, page: int, page_size: int) -> ApiRequest:
-    return ApiRequest(
-        "GET",
-        f"{_user(email)}/transfers",
-        query=tuple(_paging_query(page, page_size)),
-        token=TokenUse.REQUIRED,
-        sender_email=email,
-    )
-
-
-def polling_request(
-    email: str,
-    direction: str,
-    *,
-    page: int,
-    page_size: int,
-    active: bool | None,
-    fields: str | None,
-) -> ApiRequest:
-    """``GET .../transfers/sent-transfers`` or ``received-transfers`` (API 1.12)."""
-    if direction not in {"sent", "received"}:
-        raise InvalidInputError(f"direction must be 'sent' or 'received', got {direction!r}")
-    query = _paging_query(page, page_size)
-    if active is not None:
-        query.append(("active", "true" if active else "false"))
-    if fields is not None:
-        query.append(("fields", fields))
-    return ApiRequest(
-        "GET",
-        f"{_user(email)}/transfers/{direction}-transfers",
-        query=tuple(query),
-        token=TokenUse.REQUIRED,
-        minimum_minor_version=POLLING_MINOR_VERSION,
-        sender_email=email,
-    )
-
-
-def transfer_policy_request(email: str, recipients: list[str]) -> ApiRequest:
-    # A read-only question to the server: safe to retry.
-    return ApiRequest(
-        "POST",
-        f"{_user(email)}/transfer-policy",
-        json={"recipients": recipients},
-        token=TokenUse.REQUIRED,
-        idempotent=True,
-        sender_email=email,
-    )
-
-
-def generate_password_request() -> ApiRequest:
-    return ApiRequest("GET", "/password")
-
-
-def validate_password_request(password: str) -> ApiRequest:
-    return ApiRequest("POST", "/password", json={"password": password}, idempotent=True)
-
-
-def password_requirements_request() -> ApiRequest:
-    return ApiRequest("GET", "/password/requirements")
-
-
-def _recipient_transfer(transfer_id: str) -> str:
-    return "/transfers/" + path_segment(transfer_id, what="recipient transfer id")
-
-
-def _password_headers(password: str | None) -> tuple[tuple[str, str], ...]:
-    if password is None:
-        return ()
-    # The header carries the password URL-encoded, which also keeps it header-safe.
-    return (("X-CS-Password", quote(password, safe="")),)
-
-
-def recipient_info_request(transfer_id: str, *, password: str | None) -> ApiRequest:
-    return ApiRequest(
-        "GET", _recipient_transfer(transfer_id), extra_headers=_password_headers(password)
-    )
-
-
-def recipient_files_request(transfer_id: str, *, password: str | None) -> ApiRequest:
-    return ApiRequest(
-        "GET",
-        _recipient_transfer(transfer_id) + "/files",
-        extra_headers=_password_headers(password),
-    )
-
-
-def recipient_download_request(
-    transfer_id: str, file_id: str, *, password: str | None
-) -> ApiRequest:
-    return ApiRequest(
-        "GET",
-        f"{_recipient_transfer(transfer_id)}/files/{path_segment(file_id, what='file id')}",
-        extra_headers=_password_headers(password),
-    )
-
-
-_OK_OR_EMPTY: Final = frozenset({200, 201, 204})
-_CREATED: Final = frozenset({201, 200})
-_NO_CONTENT: Final = frozenset({204, 200})
-
-
 # ---------------------------------------------------------------- response reading
 
 _BY_CODE: Final[dict[int, type[ApiError]]] = {
@@ -474,6 +189,7 @@ _BY_CODE: Final[dict[int, type[ApiError]]] = {
     3001: NotLicensedError,
     3002: VerificationError,
     3003: WrongPasswordError,
+    3004: RemoteLoggingDisabledError,
     3010: PolicyRejectedError,
     3011: PolicyRejectedError,
     5000: ServerError,
@@ -608,10 +324,13 @@ def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
 
 
 def raise_for_status(request: ApiRequest, response: ApiResponse) -> None:
-    """Raise the typed error unless the status is one ``request`` expects."""
-    if response.status not in request.expected:
-        if 200 <= response.status < 300:
-            return  # another success code than documented: accept it
+    """Raise the typed error unless the status is a success (any 2xx).
+
+    Servers differ in which success code they use (200 or 204 for a deletion, 200 or
+    201 for a creation), so every 2xx is accepted; what a created resource's answer
+    must carry is checked by :func:`read_created_id`.
+    """
+    if not 200 <= response.status < 300:
         raise error_for_response(request, response)
 
 
@@ -692,7 +411,8 @@ def read_created_id(
 
     Example::
 
-        >>> req = create_session_request("a@example.com", {})
+        >>> req = ApiRequest("POST", "/users/a@example.com/transfer-sessions",
+        ...                  created_in="/users/a@example.com/transfer-sessions")
         >>> where = {"Location": "/api/users/a@example.com/transfer-sessions/T1"}
         >>> read_created_id(req, ApiResponse(201, where, b"")).id
         'T1'

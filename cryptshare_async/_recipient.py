@@ -35,20 +35,21 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypedDict
 
 from attrs import evolve
 
-from . import _protocol as protocol
+from . import _endpoints as api
 from . import _public
-from ._converter import structure, structure_list
+from ._checksums import parse_checksums
 from ._errors import (
     DownloadError,
     DownloadIntegrityError,
     DownloadTargetExistsError,
     InvalidInputError,
 )
-from ._models import TransferFile, TransferInfo
+from ._models import ChecksumRow, TransferFile, TransferInfo
+from ._protocol import ApiRequest
 from ._scrub import redact, spellings
 from ._upload._hashing import resolve_algorithm
 from ._upload._progress import ProgressCallback, ProgressReporter
@@ -269,20 +270,125 @@ class RecipientTransfer:
         Raises :class:`~cryptshare_async.WrongPasswordError` (3003) for a wrong password
         and :class:`~cryptshare_async.TransferDeletedError` (2006) once it is deleted.
         """
-        request = protocol.recipient_info_request(self._transfer_id, password=self._password)
+        request = api.RECIPIENT_INFO.request(**self._where())
         response = await self._client.request(request)
         self._secrets |= response.secrets
-        data = protocol.json_data(request, response)
-        self._info = structure(data, TransferInfo, secrets=response.secrets)
+        self._info = api.RECIPIENT_INFO.parse(request, response)
         return self._info
 
     async def files(self) -> tuple[TransferFile, ...]:
         """The files available for download (names as the server sent them)."""
-        request = protocol.recipient_files_request(self._transfer_id, password=self._password)
+        request = api.RECIPIENT_FILES.request(**self._where())
         response = await self._client.request(request)
         self._secrets |= response.secrets
-        data = protocol.json_data(request, response)
-        return structure_list(data, TransferFile, secrets=response.secrets)
+        return api.RECIPIENT_FILES.parse(request, response)
+
+    def _where(self) -> _RecipientPath:
+        # The password goes in the X-CS-Password header, never in the URL.
+        return {"transfer_id": self._transfer_id, "password": self._password}
+
+    async def checksums(self) -> tuple[ChecksumRow, ...]:
+        """The server's list of file names and checksums (its CSV, parsed).
+
+        Example::
+
+            for row in await incoming.checksums():
+                print(row.file_name, row.algorithm, row.checksum)
+        """
+        request = api.RECIPIENT_CHECKSUMS.request(**self._where())
+        response = await self._client.request(request)
+        self._secrets |= response.secrets
+        return parse_checksums(api.RECIPIENT_CHECKSUMS.parse(request, response))
+
+    async def download_zip(
+        self,
+        dest: str | os.PathLike[str],
+        *,
+        include_checksum_file: bool = False,
+        files: Iterable[TransferFile | str] | None = None,
+        overwrite: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Download the files as one ZIP archive; returns the path written.
+
+        ``dest`` is the archive's path, or an existing directory (the archive is then
+        ``<transfer id>.zip`` in it). ``include_checksum_file`` adds the server's list of
+        names and checksums to the archive. ``files`` (file ids or :class:`TransferFile`)
+        asks for only those files (``customized-files-ids``: servers that do not know
+        the parameter send every file). Streamed, bounded and atomic like
+        :meth:`download`: the archive is bounded by ``Content-Length`` when the server
+        sends one, else by :data:`bundle_limit` of the transfer's total size.
+
+        Example::
+
+            path = await incoming.download_zip("downloads/", include_checksum_file=True)
+        """
+        if not isinstance(include_checksum_file, bool):
+            raise InvalidInputError("include_checksum_file must be True or False")
+        query: dict[str, str | int | bool | None] = {"include-checksum-file": include_checksum_file}
+        if files is not None:
+            ids = _file_ids(files)
+            query["customized-files-ids"] = ",".join(ids)
+            query["is-customized-files-ids-include"] = True
+        request = api.RECIPIENT_ZIP.request(**self._where(), query=query)
+        return await self._download_bundle(request, dest, ".zip", overwrite, progress)
+
+    async def download_eml(
+        self,
+        dest: str | os.PathLike[str],
+        *,
+        threshold_mb: int | None = None,
+        overwrite: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> Path:
+        """Download the transfer as one email (``.eml``): the confidential message with
+        the files attached; returns the path written.
+
+        Only for a transfer with a confidential message (else :class:`NotFoundError`).
+        ``threshold_mb`` limits the message's size: files that would exceed it are left
+        out. ``dest`` is as in :meth:`download_zip` (``<transfer id>.eml``). Streamed,
+        bounded and atomic like :meth:`download`.
+
+        Example::
+
+            path = await incoming.download_eml("downloads/", threshold_mb=20)
+        """
+        if threshold_mb is not None and (
+            not isinstance(threshold_mb, int) or isinstance(threshold_mb, bool) or threshold_mb < 0
+        ):
+            raise InvalidInputError(f"threshold_mb must be an int >= 0, got {threshold_mb!r}")
+        request = api.RECIPIENT_EML.request(**self._where(), query={"threshold": threshold_mb})
+        return await self._download_bundle(request, dest, ".eml", overwrite, progress)
+
+    async def _download_bundle(
+        self,
+        request: ApiRequest,
+        dest: str | os.PathLike[str],
+        extension: str,
+        overwrite: bool,
+        progress: ProgressCallback | None,
+    ) -> Path:
+        target = Path(dest)
+        if await asyncio.to_thread(target.is_dir):
+            target = target / safe_file_name(self._transfer_id + extension)
+        elif not await asyncio.to_thread(target.parent.is_dir):
+            raise InvalidInputError(f"{target.parent} is not an existing directory")
+        if not overwrite and await asyncio.to_thread(os.path.lexists, target):
+            raise _exists(target)
+        info = self._info if self._info is not None else await self.info()
+        ceiling = bundle_limit(info.total_size or 0)
+        entry = TransferFile(file_name=target.name)
+        reporter = ProgressReporter(progress, 0) if progress is not None else None
+        return await self._stream_to(
+            request,
+            entry,
+            target,
+            overwrite=overwrite,
+            algorithm=None,
+            progress=reporter,
+            offset=0,
+            ceiling=ceiling,
+        )
 
     async def download(
         self,
@@ -398,15 +504,38 @@ class RecipientTransfer:
         if not overwrite and await asyncio.to_thread(os.path.lexists, target):
             raise _exists(target)
         algorithm = await self._algorithm(entry, verify)
-        shown = _shown(entry, self._secrets)
-        request = protocol.recipient_download_request(
-            self._transfer_id, entry.id, password=self._password
+        request = api.RECIPIENT_DOWNLOAD.request(**self._where(), file_id=entry.id)
+        return await self._stream_to(
+            request,
+            entry,
+            target,
+            overwrite=overwrite,
+            algorithm=algorithm,
+            progress=progress,
+            offset=offset,
         )
+
+    async def _stream_to(
+        self,
+        request: ApiRequest,
+        entry: TransferFile,
+        target: Path,
+        *,
+        overwrite: bool,
+        algorithm: str | None,
+        progress: ProgressReporter | None,
+        offset: int,
+        ceiling: int | None = None,
+    ) -> Path:
+        """Stream ``request``'s answer to a temporary file, check it, give it its name."""
+        shown = _shown(entry, self._secrets)
         temporary = target.parent / f".cryptshare-{secrets.token_hex(6)}.part"
         sink = _FileSink(temporary, algorithm)
         try:
             async with self._client.stream(request) as response:
                 limit = _size_limit(shown, response.headers)
+                if limit is None or (ceiling is not None and limit > ceiling):
+                    limit = ceiling
                 pending: list[bytes] = []
                 pending_size = received = 0
                 if progress is not None:
@@ -448,6 +577,28 @@ def _shown(entry: TransferFile, secrets: frozenset[str]) -> TransferFile:
     )
 
 
+def bundle_limit(total_size: int) -> int:
+    """The most bytes a ZIP or EML of files totalling ``total_size`` may have when the
+    server sends no ``Content-Length``: base64 in an EML grows the files by a third; the
+    rest is generous room for headers, the message and the checksum list."""
+    return total_size * 3 // 2 + 16 * 1024 * 1024
+
+
+def _file_ids(files: Iterable[TransferFile | str]) -> list[str]:
+    if isinstance(files, str | TransferFile):
+        raise InvalidInputError("files must be a list of file ids or TransferFile objects")
+    ids: list[str] = []
+    for item in files:
+        file_id = item.id if isinstance(item, TransferFile) else item
+        if not isinstance(file_id, str) or not file_id or "," in file_id:
+            raise InvalidInputError(f"not a usable file id: {file_id!r}")
+        path_segment(file_id, what="file id")
+        ids.append(file_id)
+    if not ids:
+        raise InvalidInputError("files must name at least one file (None: all files)")
+    return ids
+
+
 def _size_limit(entry: TransferFile, headers: Mapping[str, str]) -> int | None:
     """The most bytes the download may have: the announced size, else Content-Length.
 
@@ -487,8 +638,8 @@ def _content_length(entry: TransferFile, headers: Mapping[str, str]) -> int | No
 
 def _too_long(entry: TransferFile, limit: int) -> DownloadIntegrityError:
     return DownloadIntegrityError(
-        f"{_label(entry)}: the server sent more than the {limit} bytes it announced;"
-        " the download was stopped and nothing was kept",
+        f"{_label(entry)}: the server sent more than the {limit} bytes it announced (or"
+        " this download allows); the download was stopped and nothing was kept",
         what="size",
         expected=str(limit),
         actual=f"more than {limit}",
@@ -542,6 +693,11 @@ def _unique(name: str, used: set[str]) -> str:
         candidate = _shorten(f"{stem} ({counter})" + (f".{extension}" if extension else ""))
     used.add(candidate.casefold())
     return candidate
+
+
+class _RecipientPath(TypedDict):
+    transfer_id: str
+    password: str | None
 
 
 _public.claim(globals())

@@ -13,11 +13,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, TypedDict, overload
 
 from . import _ambiguity, _public, _upload
+from . import _endpoints as api
 from . import _protocol as protocol
-from ._converter import structure, unstructure
+from ._converter import unstructure
 from ._enums import PasswordMode, SecurityModeName
 from ._errors import BrokenSessionError, InvalidInputError
 from ._models import (
@@ -28,7 +29,6 @@ from ._models import (
     SessionState,
     TransferSessionSettings,
 )
-from ._scrub import redact_json
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
 from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
@@ -70,6 +70,7 @@ class TransferSession:
         #: The transfer this session became, once known (see :meth:`finalize`).
         self.transfer: Transfer | None = None
         self._broken: dict[str, str] = {}  # file id -> name: removals that did not succeed
+        self._generated_password: str | None = None
 
     def __repr__(self) -> str:
         return f"TransferSession({self._tracking_id!r}, sender={self._sender.email!r})"
@@ -81,6 +82,30 @@ class TransferSession:
     @property
     def sender(self) -> Sender:
         return self._sender
+
+    @property
+    def generated_password(self) -> str | None:
+        """The transfer password the server generated (password mode ``GENERATED``).
+
+        Set once :meth:`update` chose ``GENERATED`` (or :meth:`state` read a session in
+        that mode): the server returns it in the session's ``securityMode.config``.
+        Pass it to the recipients out of band; it is never shown in a repr.
+
+        Example::
+
+            await session.update(password_mode=PasswordMode.GENERATED)
+            send_by_sms(session.generated_password)
+        """
+        return self._generated_password
+
+    def _remember(self, state: SessionState) -> SessionState:
+        mode = state.security_mode
+        config = mode.config if mode is not None else None
+        if config is not None and config.password_mode is PasswordMode.GENERATED:
+            self._generated_password = config.password or self._generated_password
+        elif config is not None and config.password_mode is not None:
+            self._generated_password = None
+        return state
 
     def _check_open(self) -> None:
         if self._ended is not None:
@@ -117,7 +142,9 @@ class TransferSession:
 
         Example::
 
-            request = put_content_request(alice.email, session.tracking_id, file_id)
+            request = PUT_CONTENT.request(
+                email=alice.email, tracking_id=session.tracking_id, file_id=file_id
+            )
             response = await session.request(request, body=my_stream_body)
         """
         return (await self._sender._exchange(request, body=body, token=self._token)).response
@@ -128,10 +155,8 @@ class TransferSession:
         An echo of the request's secrets (client id, token) in the answer is replaced
         by ``***``: uploads quote the state's algorithm and file names in errors.
         """
-        request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        response = await self.request(request)
-        data = redact_json(protocol.json_data(request, response), response.secrets)
-        return structure(data, SessionState, secrets=response.secrets)
+        request = api.GET_SESSION.request(**self._where())
+        return self._remember(api.GET_SESSION.parse(request, await self.request(request)))
 
     async def update(
         self,
@@ -181,19 +206,16 @@ class TransferSession:
             file_checksum_algorithm=file_checksum_algorithm,
             confidential_message_file_id=confidential_message_file_id,
         )
-        body = unstructure(settings)
-        if not body:
+        if not unstructure(settings):
             raise InvalidInputError("update() needs at least one setting to change")
-        request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        response = await self.request(request)
-        data = protocol.json_data(request, response)
-        return structure(data, SessionState, secrets=response.secrets)
+        request = api.UPDATE_SESSION.request(**self._where(), body=settings)
+        return self._remember(api.UPDATE_SESSION.parse(request, await self.request(request)))
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
         self._check_open()
-        request = protocol.delete_session_request(self._sender.email, self._tracking_id)
-        protocol.raise_for_status(request, await self.request(request))
+        request = api.DELETE_SESSION.request(**self._where())
+        api.DELETE_SESSION.parse(request, await self.request(request))
         self._ended = "deleted"
 
     async def finalize(self) -> Transfer:
@@ -216,6 +238,9 @@ class TransferSession:
         self._check_open()
         self._check_whole()
         return await _ambiguity.finalize(self)
+
+    def _where(self) -> _SessionPath:
+        return {"email": self._sender.email, "tracking_id": self._tracking_id}
 
     def _url(self, request: protocol.ApiRequest) -> str:
         return str(self._sender._client.url_for(request))
@@ -243,8 +268,8 @@ class TransferSession:
     async def remove_file(self, file_id: str) -> None:
         """Remove a registered file (and its content) from the session."""
         self._check_open()
-        request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
-        protocol.raise_for_status(request, await self.request(request))
+        request = api.DELETE_FILE.request(**self._where(), file_id=file_id)
+        api.DELETE_FILE.parse(request, await self.request(request))
         self._broken.pop(file_id, None)
 
     async def set_confidential_message(self, file: str | UploadedFile) -> SessionState:
@@ -444,6 +469,11 @@ def _security_mode(
             raise InvalidInputError(f"password_mode {mode.value} takes no password")
         config = OneTimePasswordConfig(password_mode=mode, password=None)
     return SecurityMode(name=SecurityModeName.ONE_TIME_PASSWORD, config=config)
+
+
+class _SessionPath(TypedDict):
+    email: str
+    tracking_id: str
 
 
 _public.claim(globals())

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import _protocol as protocol
+from . import _endpoints as api
 from . import _public
-from ._converter import structure, unstructure
 from ._errors import (
     ApiVersionUnsupportedError,
     InvalidInputError,
@@ -23,7 +22,6 @@ from ._errors import (
     TransferDeletedError,
 )
 from ._models import RevocationOptions, RevocationRequest, TransferStatus
-from ._scrub import redact_json
 from ._validation import path_segment
 from ._waiting import (
     DEFAULT_INTERVAL,
@@ -65,12 +63,10 @@ class Transfer:
         An echo of the request's secrets (client id, token) in the answer is replaced
         by ``***``: a status ends up in errors (``TransferFailedError.status``) and logs.
         """
-        request = protocol.transfer_status_request(
-            self._sender.email, self._tracking_id, language=language
+        request = api.TRANSFER_STATUS.request(
+            email=self._sender.email, tracking_id=self._tracking_id, language=language
         )
-        response = await self._sender.request(request)
-        data = redact_json(protocol.json_data(request, response), response.secrets)
-        return structure(data, TransferStatus, secrets=response.secrets)
+        return api.TRANSFER_STATUS.parse(request, await self._sender.request(request))
 
     async def wait_until_active(
         self,
@@ -141,11 +137,11 @@ class Transfer:
                 notify_sender=notify_sender, notify_recipients=notify_recipients, message=message
             )
         )
-        request = protocol.revoke_request(
-            self._sender.email, self._tracking_id, unstructure(body), language=language
+        request = api.REVOKE_TRANSFER.request(
+            email=self._sender.email, tracking_id=self._tracking_id, body=body, language=language
         )
         try:
-            protocol.raise_for_status(request, await self._sender.request(request))
+            api.REVOKE_TRANSFER.parse(request, await self._sender.request(request))
         except ApiVersionUnsupportedError:
             raise
         except RuleViolationError as exc:

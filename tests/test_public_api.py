@@ -133,6 +133,19 @@ EXPECTED = sorted(
         "generate_client_id",
         "spool",
         "wait_until_active",
+        "RemoteLoggingDisabledError",
+        "UnsupportedByServerError",
+        "FailureReason",
+        "LogLevel",
+        "ChecksumRow",
+        "CorsStatus",
+        "Imprint",
+        "LanguagePack",
+        "LegalText",
+        "LogEntry",
+        "LoggingSettings",
+        "PolicySecurityModeConfig",
+        "TermsOfUse",
     ]
 )
 

@@ -8,7 +8,8 @@ caller's cleanup removes the registered file.
 Example::
 
     body = UploadBody(opened, algorithm=resolve_algorithm("SHA256"))
-    await sender.request(put_content_request(email, tracking_id, file_id), body=body)
+    request = PUT_CONTENT.request(email=email, tracking_id=tracking_id, file_id=file_id)
+    await sender.request(request, body=body)
     body.digest  # the digest of the bytes sent
 """
 

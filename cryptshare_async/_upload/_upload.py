@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from attrs import define
 
-from .. import _protocol as protocol
+from .. import _endpoints as api
 from .. import _public
 from .._cleanup import note_outcome
 from .._errors import InvalidInputError, UploadError
@@ -270,9 +270,11 @@ async def _register_and_send(
 
 
 async def _put(session: TransferSession, file_id: str, body: UploadBody) -> None:
-    request = protocol.put_content_request(session.sender.email, session.tracking_id, file_id)
+    request = api.PUT_CONTENT.request(
+        email=session.sender.email, tracking_id=session.tracking_id, file_id=file_id
+    )
     response = await session.request(request, body=body)
-    protocol.raise_for_status(request, response)
+    api.PUT_CONTENT.parse(request, response)
     if not body.completed:
         raise UploadError(
             f"the server answered HTTP {response.status} before the whole content of file"

@@ -45,6 +45,7 @@ from ._exit import (
     EXIT_WAIT_TIMEOUT,
 )
 from ._listing import run_listing
+from ._operations import OPERATION_COMMANDS
 from ._parser import PROG, ArgumentsError, build_parser
 from ._send import run_send
 from ._settings import ENV_ALLOW_INSECURE_HTTP, ENV_CLIENT_ID, ENV_URL, CliError
@@ -73,6 +74,7 @@ _COMMANDS: Final[dict[str, Command]] = {
     "received": run_listing,
     "download": run_download,
     "demo": _run_demo,
+    **OPERATION_COMMANDS,
 }
 
 

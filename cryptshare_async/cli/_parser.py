@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from .._waiting import DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL
 from ._exit import EXIT_STATUS_HELP
+from ._operations import add_operation_commands
 from ._settings import (
     ENV_ALLOW_INSECURE_HTTP,
     ENV_CLIENT_ID,
@@ -540,4 +541,5 @@ def build_parser() -> argparse.ArgumentParser:
     _add_listings(commands, common)
     _add_download(commands, common)
     _add_demo(commands, common)
+    add_operation_commands(commands, common)
     return parser

@@ -32,6 +32,7 @@ from .. import (
 )
 from ._console import Console, human_size
 from ._context import Context
+from ._operations import check_password_delivery, deliver_generated_password
 from ._progress import ProgressBoard
 from ._settings import CliError, Connection, UsageError, prompt_secret, read_secret
 from ._transfers import wait_active
@@ -295,6 +296,7 @@ async def _send(
             await abandon(session, console)
             raise
         console.info(f"finalized: tracking id {transfer.tracking_id}")
+        deliver_generated_password(ctx, session.generated_password)
         if not args.wait:
             return transfer, uploaded, None
         try:
@@ -353,6 +355,7 @@ def run_send(ctx: Context) -> int:
     """
     connection = ctx.connection()
     plan = _plan(ctx)
+    check_password_delivery(ctx)
     transfer, uploaded, status = asyncio.run(_send(ctx, connection, plan))
     _show_result(ctx.console, transfer, uploaded, status)
     return 0

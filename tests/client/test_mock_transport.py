@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -15,6 +17,7 @@ from cryptshare_async import (
     ConfigurationError,
     CryptshareClient,
     CryptshareError,
+    DownloadIntegrityError,
     NotFoundError,
     ResponseTooLargeError,
     RetryPolicy,
@@ -22,6 +25,7 @@ from cryptshare_async import (
     Transport,
     TransportError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._transport import AiohttpTransport, TransportSettings
 from cryptshare_async.testing import MockCall, MockTransport, json_response
@@ -89,7 +93,9 @@ async def test_an_async_handler_and_a_retried_503() -> None:
 async def test_non_idempotent_requests_are_not_retried() -> None:
     mock = MockTransport(lambda request, headers: json_response({}, status=503))
     async with client_with(mock) as client:
-        request = protocol.token_request("alice@example.com", "123456")
+        request = api.REQUEST_TOKEN.request(
+            email="alice@example.com", body={"verificationCode": "123456"}
+        )
         with pytest.raises(ServerError):
             protocol.json_data(request, await client.request(request))
     assert len(mock.calls) == 1
@@ -132,7 +138,7 @@ def leaky_aiohttp_error(request: ApiRequest, headers: Mapping[str, str]) -> ApiR
 async def test_foreign_failures_become_scrubbed_transport_errors(failure: object) -> None:
     mock = MockTransport(failure)  # type: ignore[arg-type]
     async with client_with(mock) as client:
-        request = protocol.get_session_request("alice@example.com", "T1")
+        request = api.GET_SESSION.request(email="alice@example.com", tracking_id="T1")
         with pytest.raises(TransportError) as caught:
             await client.request(request, token=TOKEN)
     error = caught.value
@@ -144,7 +150,7 @@ async def test_foreign_failures_become_scrubbed_transport_errors(failure: object
 
 async def test_the_body_is_recorded_and_its_own_error_passes_through() -> None:
     mock = MockTransport(lambda request, headers: ApiResponse(200, {}, b""))
-    request = protocol.put_content_request("alice@example.com", "T1", "F1")
+    request = api.PUT_CONTENT.request(email="alice@example.com", tracking_id="T1", file_id="F1")
     async with client_with(mock) as client:
         await client.request(request, token=TOKEN, body=Body([b"ab", b"cd"]))
         assert mock.calls[-1].body == b"abcd"
@@ -165,11 +171,15 @@ async def test_downloads_are_served_from_the_answer() -> None:
 
     mock = MockTransport(handler)
     async with client_with(mock) as client:
-        request = protocol.recipient_download_request("X7hk2pQr9a", "F1", password=None)
+        request = api.RECIPIENT_DOWNLOAD.request(
+            transfer_id="X7hk2pQr9a", file_id="F1", password=None
+        )
         async with client.stream(request) as response:
             chunks = [chunk async for chunk in response.iter_chunks(1000)]
         assert b"".join(chunks) == content and max(map(len, chunks)) == 1000
-        missing = protocol.recipient_download_request("X7hk2pQr9a", "F2", password=None)
+        missing = api.RECIPIENT_DOWNLOAD.request(
+            transfer_id="X7hk2pQr9a", file_id="F2", password=None
+        )
         with pytest.raises(NotFoundError, match="gone"):
             async with client.stream(missing):
                 pytest.fail("the block must not run")
@@ -212,9 +222,35 @@ async def test_transport_configuration_is_checked() -> None:
 
 def test_request_reprs_hold_no_secrets() -> None:
     for request in (
-        protocol.validate_password_request("pw-Secret-123"),
-        protocol.token_request("alice@example.com", "pw-Secret-123"),
-        protocol.recipient_info_request("X7hk2pQr9a", password="pw-Secret-123"),
+        api.VALIDATE_PASSWORD.request(body={"password": "pw-Secret-123"}),
+        api.REQUEST_TOKEN.request(
+            email="alice@example.com", body={"verificationCode": "pw-Secret-123"}
+        ),
+        api.RECIPIENT_INFO.request(transfer_id="X7hk2pQr9a", password="pw-Secret-123"),
     ):
         call = MockCall(request, {"X-CS-Password": "pw-Secret-123"}, b"pw-Secret-123")
         assert "pw-Secret-123" not in repr(request) + repr(call)
+
+
+@pytest.mark.parametrize(
+    ("headers", "size"),
+    [
+        ({}, 16 * 1024 * 1024 + 1500 + 1),  # no Content-Length: bounded by the total size
+        ({"Content-Length": "100"}, 101),  # more than the server announced
+    ],
+)
+async def test_bundles_are_bounded_and_leave_nothing(
+    tmp_path: Path, headers: dict[str, str], size: int
+) -> None:
+    def handler(request: ApiRequest, _: Mapping[str, str]) -> ApiResponse:
+        if request.path.endswith("/zip") or request.path.endswith("/eml"):
+            return ApiResponse(200, headers, b"z" * size)
+        return json_response({"data": {"checksumAlgorithm": "SHA-256", "totalSize": 1000}})
+
+    async with client_with(MockTransport(handler)) as client:
+        incoming = client.recipient_transfer("X7hk2pQr9a", password="pw")
+        with pytest.raises(DownloadIntegrityError, match="more than"):
+            await incoming.download_zip(tmp_path)
+        with pytest.raises(DownloadIntegrityError, match="more than"):
+            await incoming.download_eml(tmp_path / "m.eml")
+    assert await asyncio.to_thread(lambda: list(tmp_path.iterdir())) == []

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cryptshare_async import CryptshareClient, PasswordMode
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._sender import Sender
 from cryptshare_async._transfer import Transfer
@@ -58,7 +59,9 @@ async def make_transfer(
         if checksums is not None and name in checksums:
             checksum = checksums[name]  # type: ignore[assignment]
         file_id = await session.register_file(name, len(content), checksum)
-        request = protocol.put_content_request(sender.email, session.tracking_id, file_id)
+        request = api.PUT_CONTENT.request(
+            email=sender.email, tracking_id=session.tracking_id, file_id=file_id
+        )
         protocol.raise_for_status(request, await sender.request(request, body=BytesBody(content)))
     return await session.finalize()
 

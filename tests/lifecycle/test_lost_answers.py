@@ -15,6 +15,7 @@ from cryptshare_async import (
     ServerError,
     TransportError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._sender import Sender
 from cryptshare_async.testing import Emulator, FaultRule
@@ -63,7 +64,7 @@ async def test_a_transfer_is_finalized_though_its_answer_is_lost(
 ) -> None:
     session = await alice.create_session(**WHO)
     file_id = await session.register_file("a.txt", 1, None)
-    request = protocol.put_content_request(ALICE, session.tracking_id, file_id)
+    request = api.PUT_CONTENT.request(email=ALICE, tracking_id=session.tracking_id, file_id=file_id)
     protocol.raise_for_status(request, await alice.request(request, body=BytesBody(b"x")))
     emu.add_fault(
         FaultRule(
@@ -73,7 +74,7 @@ async def test_a_transfer_is_finalized_though_its_answer_is_lost(
             lose_answer=mode,
         )
     )
-    finalize = protocol.finalize_session_request(ALICE, session.tracking_id)
+    finalize = api.FINALIZE_SESSION.request(email=ALICE, tracking_id=session.tracking_id)
     with pytest.raises(EXPECTED[mode]):  # low level: finalize() itself resolves this
         protocol.raise_for_status(finalize, await alice.request(finalize))
     assert [f.rule.lose_answer for f in emu.fired_faults] == [mode]

@@ -133,6 +133,7 @@ async def test_revoking_a_failed_transfer_is_refused(alice: Sender) -> None:
         await transfer.revoke()
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_another_senders_transfer_cannot_be_revoked(
     emu: Emulator, client: CryptshareClient, alice: Sender
 ) -> None:

@@ -21,6 +21,7 @@ from cryptshare_async import (
     Timeouts,
     TransportError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 
 from .rawpeer import PASSWORD, TOKEN, RawServer, assert_no_secret, client_for
@@ -54,7 +55,7 @@ MALFORMED = {
 
 
 def session_request() -> protocol.ApiRequest:
-    return protocol.get_session_request("alice@example.com", "T1")
+    return api.GET_SESSION.request(email="alice@example.com", tracking_id="T1")
 
 
 @pytest.mark.parametrize("raw", MALFORMED.values(), ids=MALFORMED.keys())
@@ -83,7 +84,7 @@ async def test_a_truncated_body_is_a_transport_error_and_retried() -> None:
 
 
 async def test_the_recipient_password_is_not_in_the_error() -> None:
-    request = protocol.recipient_info_request("X7hk2pQr9a", password=PASSWORD)
+    request = api.RECIPIENT_INFO.request(transfer_id="X7hk2pQr9a", password=PASSWORD)
     raw = MALFORMED["bad header line"]
     async with RawServer(lambda n: raw) as server, client_for(server.url) as client:
         with pytest.raises(MalformedResponseError) as caught:

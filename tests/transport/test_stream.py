@@ -13,6 +13,7 @@ from cryptshare_async import (
     StreamedResponse,
     TransportError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 
 from .rawpeer import PASSWORD, RawServer, assert_no_secret, client_for
@@ -21,7 +22,7 @@ CONTENT = bytes(range(256)) * 4096  # 1 MiB
 
 
 def download_request() -> protocol.ApiRequest:
-    return protocol.recipient_download_request("X7hk2pQr9a", "F1", password=PASSWORD)
+    return api.RECIPIENT_DOWNLOAD.request(transfer_id="X7hk2pQr9a", file_id="F1", password=PASSWORD)
 
 
 def ok(body: bytes) -> bytes:

@@ -26,13 +26,22 @@ SCHEMAS: dict[str, Any] = SPEC["components"]["schemas"]
 # Schema name -> the model(s) it is read as.
 MODELS: dict[str, tuple[type, ...]] = {
     "ClientId": (m.ClientIdResponse,),
+    "CorsStatus": (m.CorsStatus,),
+    "EidSecurityModeConfig": (m.PolicySecurityModeConfig,),
+    "Imprint": (m.LegalText,),
+    "LanguagePack": (m.LanguagePack,),
+    "LogEntry": (m.LogEntry,),
+    "LoggingSettings": (m.LoggingSettings,),
+    "QuickSecurityModeConfig": (m.PolicySecurityModeConfig,),
+    "TermsOfUse": (m.LegalText,),
+    "TermsOfUseInfo": (m.TermsOfUse,),
     "DownloadDto": (m.Download,),
     "EidSecurityMode": (m.PolicySecurityMode,),
     "FailedRecipient": (m.FailedRecipient,),
     "FileDownloadDto": (m.FileDownload,),
     "FileStatusDto": (m.FileStatus,),
     "OneTimePasswordSecurityMode": (m.PolicySecurityMode,),
-    "OneTimePasswordSecurityModeConfig": (m.OneTimePasswordConfig,),
+    "OneTimePasswordSecurityModeConfig": (m.OneTimePasswordConfig, m.PolicySecurityModeConfig),
     "PasswordValidationResult": (m.PasswordValidation,),
     "PasswordValidationRule": (m.PasswordRule,),
     "PasswordWrapper": (m.PasswordBody, m.GeneratedPassword),
@@ -70,18 +79,9 @@ MODELS: dict[str, tuple[type, ...]] = {
 
 # Schemas deliberately without a model here, and why.
 NOT_MODELLED = {
-    "CorsStatus": "web-app endpoint, not used by this client",
     "Details": "free-form; kept as a mapping in PasswordRule.details",
-    "EidSecurityModeConfig": "free-form; kept as a mapping in PolicySecurityMode.config",
     "Error": "error envelope, read by the protocol layer",
-    "Imprint": "web-app endpoint",
-    "LanguagePack": "web-app endpoint",
-    "LogEntry": "web-app endpoint",
-    "LoggingSettings": "web-app endpoint",
-    "QuickSecurityModeConfig": "free-form; kept as a mapping in PolicySecurityMode.config",
     "StreamingResponseBody": "file content, not JSON",
-    "TermsOfUse": "web-app endpoint",
-    "TermsOfUseInfo": "web-app endpoint",
 }
 
 

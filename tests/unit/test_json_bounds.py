@@ -13,10 +13,11 @@ from cryptshare_async import (
     ServerError,
     VerificationError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._protocol import MAX_JSON_DEPTH, ApiResponse, json_depth
 
-REQUEST = protocol.get_session_request("alice@example.com", "T1")
+REQUEST = api.GET_SESSION.request(email="alice@example.com", tracking_id="T1")
 
 
 @pytest.mark.parametrize(
@@ -91,7 +92,7 @@ def test_the_excerpt_of_a_huge_page_is_short() -> None:
     ],
 )
 def test_a_broken_answer_never_quotes_a_secret(body: bytes) -> None:
-    request = protocol.token_request("alice@example.com", None)
+    request = api.REQUEST_TOKEN.request(email="alice@example.com", body={})
     with pytest.raises(ResponseParseError, match="not JSON") as caught:
         protocol.json_data(request, response(200, body))
     error = caught.value

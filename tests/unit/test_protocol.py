@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._errors import (
     ApiError,
@@ -16,6 +17,7 @@ from cryptshare_async._errors import (
     NotLicensedError,
     PolicyRejectedError,
     RateLimitedError,
+    RemoteLoggingDisabledError,
     ResponseParseError,
     RuleViolationError,
     ServerError,
@@ -25,6 +27,7 @@ from cryptshare_async._errors import (
     VerificationError,
     WrongPasswordError,
 )
+from cryptshare_async._paging import paging_query
 from cryptshare_async._protocol import ApiRequest, ApiResponse, TokenUse
 
 CLIENT_ID = "A" * 50
@@ -51,6 +54,7 @@ ERROR_TABLE = [
     (3002, 403, VerificationError),
     (3002, 401, VerificationError),
     (3003, 401, WrongPasswordError),
+    (3004, 403, RemoteLoggingDisabledError),
     (3010, 403, PolicyRejectedError),
     (3011, 403, PolicyRejectedError),
     (5000, 500, ServerError),
@@ -61,7 +65,9 @@ ERROR_TABLE = [
 
 @pytest.mark.parametrize(("code", "status", "cls"), ERROR_TABLE)
 def test_every_error_code_maps_to_its_class(code: int, status: int, cls: type[ApiError]) -> None:
-    request = protocol.get_session_request("alice@example.com", "20240522-065711-H8UoUSI6")
+    request = api.GET_SESSION.request(
+        email="alice@example.com", tracking_id="20240522-065711-H8UoUSI6"
+    )
     error = protocol.error_for_response(
         request, response(status, {"errorCode": code, "errorMessage": "nope"})
     )
@@ -90,7 +96,7 @@ def test_every_error_code_maps_to_its_class(code: int, status: int, cls: type[Ap
     ],
 )
 def test_status_without_error_code_still_maps(status: int, cls: type[ApiError]) -> None:
-    request = protocol.server_status_request()
+    request = api.SERVER_STATUS.request()
     error = protocol.error_for_response(request, response(status, b""))
     assert type(error) is cls
     assert error.error_code is None
@@ -100,7 +106,7 @@ def test_html_proxy_page_becomes_server_error_with_excerpt() -> None:
     page = (
         b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
     )
-    request = protocol.server_status_request()
+    request = api.SERVER_STATUS.request()
     error = protocol.error_for_response(
         request, response(502, page, **{"Content-Type": "text/html"})
     )
@@ -111,14 +117,14 @@ def test_html_proxy_page_becomes_server_error_with_excerpt() -> None:
 
 
 def test_unknown_error_code_falls_back_to_status() -> None:
-    request = protocol.server_status_request()
+    request = api.SERVER_STATUS.request()
     error = protocol.error_for_response(request, response(409, {"errorCode": 9999}))
     assert type(error) is RuleViolationError
     assert error.error_code == 9999
 
 
 def test_429_is_rate_limited_with_retry_after() -> None:
-    request = protocol.email_code_request("a@example.com")
+    request = api.REQUEST_EMAIL_CODE.request(email="a@example.com")
     error = protocol.error_for_response(request, response(429, b"", **{"retry-after": "7"}))
     assert isinstance(error, RateLimitedError)
     assert error.retry_after == 7.0
@@ -127,7 +133,7 @@ def test_429_is_rate_limited_with_retry_after() -> None:
 def test_api_error_pickles_and_keeps_fields() -> None:
     import pickle
 
-    request = protocol.server_status_request()
+    request = api.SERVER_STATUS.request()
     error = protocol.error_for_response(request, response(404, {"errorCode": 2003}))
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is NotFoundError
@@ -145,7 +151,7 @@ def test_api_error_pickles_and_keeps_fields() -> None:
     ],
 )
 def test_created_id_from_absolute_or_relative_location(location: str) -> None:
-    request = protocol.create_session_request("a@example.com", {})
+    request = api.CREATE_SESSION.request(email="a@example.com", body={})
     assert (
         protocol.created_id(request, response(201, None, Location=location))
         == "20240522-065711-H8UoUSI6"
@@ -153,42 +159,44 @@ def test_created_id_from_absolute_or_relative_location(location: str) -> None:
 
 
 def test_created_id_falls_back_to_file_id_body() -> None:
-    request = protocol.register_file_request("a@example.com", "T1", {"fileName": "x", "size": 1})
+    request = api.REGISTER_FILE.request(
+        email="a@example.com", tracking_id="T1", body={"fileName": "x", "size": 1}
+    )
     result = protocol.created_id(request, response(201, {"data": {"fileId": "a58dFp1Tr7"}}))
     assert result == "a58dFp1Tr7"
 
 
 def test_created_id_without_location_is_a_parse_error() -> None:
-    request = protocol.finalize_session_request("a@example.com", "T1")
+    request = api.FINALIZE_SESSION.request(email="a@example.com", tracking_id="T1")
     with pytest.raises(ResponseParseError, match="Location"):
         protocol.created_id(request, response(201))
 
 
 def test_json_data_unwraps_envelope_and_passes_bare_documents() -> None:
-    request = protocol.server_status_request()
+    request = api.SERVER_STATUS.request()
     assert protocol.json_data(request, response(200, {"data": {"x": 1}, "meta": {}})) == {"x": 1}
     bare = {"apiVersions": {"uiApiVersions": [{"major": 1, "minor": 13}]}}
     assert protocol.json_data(request, response(200, bare)) == bare
 
 
 def test_json_data_rejects_non_json_success() -> None:
-    request = protocol.server_status_request()
+    request = api.SERVER_STATUS.request()
     with pytest.raises(ResponseParseError, match="not JSON"):
         protocol.json_data(request, response(200, b"<html>hi</html>"))
 
 
 def test_raise_for_status_raises_typed_error() -> None:
-    request = protocol.finalize_session_request("a@example.com", "T1")
+    request = api.FINALIZE_SESSION.request(email="a@example.com", tracking_id="T1")
     with pytest.raises(RuleViolationError):
         protocol.raise_for_status(request, response(409, {"errorCode": 2001, "errorMessage": "x"}))
 
 
 def test_headers_minor_version_is_max_of_floor_and_endpoint_need() -> None:
-    revoke = protocol.revoke_request("a@example.com", "T1", {})
-    sent = protocol.polling_request(
-        "a@example.com", "sent", page=1, page_size=10, active=None, fields=None
+    revoke = api.REVOKE_TRANSFER.request(email="a@example.com", tracking_id="T1", body={})
+    sent = api.SENT_TRANSFERS.request(
+        email="a@example.com", query={"page": 1, "page-size": 10, "active": None, "fields": None}
     )
-    plain = protocol.get_session_request("a@example.com", "T1")
+    plain = api.GET_SESSION.request(email="a@example.com", tracking_id="T1")
 
     def minor(request: ApiRequest, floor: int) -> str:
         headers = protocol.build_headers(
@@ -215,17 +223,19 @@ def test_headers_token_only_where_the_endpoint_takes_one() -> None:
         "language": "de",
         "token": "secret-token",
     }
-    with_token = protocol.build_headers(protocol.get_session_request("a@b.de", "T"), **common)
+    with_token = protocol.build_headers(
+        api.GET_SESSION.request(email="a@b.de", tracking_id="T"), **common
+    )
     assert with_token["X-CS-VerificationToken"] == "secret-token"
     assert with_token["Accept-Language"] == "de"
     assert with_token["X-CS-MajorApiVersion"] == "1"
     assert with_token["X-CS-ProductKey"] == "api.rest"
-    without = protocol.build_headers(protocol.generate_password_request(), **common)
+    without = protocol.build_headers(api.REQUEST_EMAIL_CODE.request(email="a@b.de"), **common)
     assert "X-CS-VerificationToken" not in without
 
 
 def test_per_call_language_overrides_client_language() -> None:
-    request = protocol.transfer_status_request("a@b.de", "T", language="fr")
+    request = api.TRANSFER_STATUS.request(email="a@b.de", tracking_id="T", language="fr")
     headers = protocol.build_headers(
         request,
         client_id=CLIENT_ID,
@@ -238,7 +248,7 @@ def test_per_call_language_overrides_client_language() -> None:
 
 
 def test_header_injection_is_refused_without_echoing_secret() -> None:
-    request = protocol.get_session_request("a@b.de", "T")
+    request = api.GET_SESSION.request(email="a@b.de", tracking_id="T")
     with pytest.raises(InvalidInputError) as caught:
         protocol.build_headers(
             request,
@@ -270,53 +280,81 @@ def test_header_injection_is_refused_without_echoing_secret() -> None:
     ],
 )
 def test_email_in_path_is_percent_encoded(email: str, segment: str) -> None:
-    request = protocol.get_session_request(email, "T1")
+    request = api.GET_SESSION.request(email=email, tracking_id="T1")
     assert request.path == f"/users/{segment}/transfer-sessions/T1"
 
 
 def test_paths_and_methods_of_every_builder() -> None:
     e = "a@example.com"
     cases = [
-        (protocol.client_id_request(), "GET", "/clients"),
-        (protocol.server_status_request(), "GET", "/status"),
-        (protocol.verification_status_request(e), "GET", f"/users/{e}/verification"),
-        (protocol.email_code_request(e), "POST", f"/users/{e}/verification/code/email"),
-        (protocol.token_request(e, "123"), "POST", f"/users/{e}/verification/token"),
-        (protocol.create_session_request(e, {}), "POST", f"/users/{e}/transfer-sessions"),
-        (protocol.get_session_request(e, "T"), "GET", f"/users/{e}/transfer-sessions/T"),
-        (protocol.patch_session_request(e, "T", {}), "PATCH", f"/users/{e}/transfer-sessions/T"),
-        (protocol.delete_session_request(e, "T"), "DELETE", f"/users/{e}/transfer-sessions/T"),
-        (protocol.finalize_session_request(e, "T"), "POST", f"/users/{e}/transfer-sessions/T"),
+        (api.REQUEST_CLIENT_ID.request(), "GET", "/clients"),
+        (api.SERVER_STATUS.request(), "GET", "/status"),
+        (api.VERIFICATION_STATUS.request(email=e), "GET", f"/users/{e}/verification"),
+        (api.REQUEST_EMAIL_CODE.request(email=e), "POST", f"/users/{e}/verification/code/email"),
         (
-            protocol.register_file_request(e, "T", {}),
+            api.REQUEST_TOKEN.request(email=e, body={"verificationCode": "123"}),
+            "POST",
+            f"/users/{e}/verification/token",
+        ),
+        (api.CREATE_SESSION.request(email=e, body={}), "POST", f"/users/{e}/transfer-sessions"),
+        (
+            api.GET_SESSION.request(email=e, tracking_id="T"),
+            "GET",
+            f"/users/{e}/transfer-sessions/T",
+        ),
+        (
+            api.UPDATE_SESSION.request(email=e, tracking_id="T", body={}),
+            "PATCH",
+            f"/users/{e}/transfer-sessions/T",
+        ),
+        (
+            api.DELETE_SESSION.request(email=e, tracking_id="T"),
+            "DELETE",
+            f"/users/{e}/transfer-sessions/T",
+        ),
+        (
+            api.FINALIZE_SESSION.request(email=e, tracking_id="T"),
+            "POST",
+            f"/users/{e}/transfer-sessions/T",
+        ),
+        (
+            api.REGISTER_FILE.request(email=e, tracking_id="T", body={}),
             "POST",
             f"/users/{e}/transfer-sessions/T/files",
         ),
         (
-            protocol.put_content_request(e, "T", "F"),
+            api.PUT_CONTENT.request(email=e, tracking_id="T", file_id="F"),
             "PUT",
             f"/users/{e}/transfer-sessions/T/files/F/content",
         ),
         (
-            protocol.delete_file_request(e, "T", "F"),
+            api.DELETE_FILE.request(email=e, tracking_id="T", file_id="F"),
             "DELETE",
             f"/users/{e}/transfer-sessions/T/files/F",
         ),
-        (protocol.transfer_status_request(e, "T"), "GET", f"/users/{e}/transfers/T"),
-        (protocol.revoke_request(e, "T", {}), "PATCH", f"/users/{e}/transfers/T"),
+        (api.TRANSFER_STATUS.request(email=e, tracking_id="T"), "GET", f"/users/{e}/transfers/T"),
         (
-            protocol.legacy_transfers_request(e, page=1, page_size=10),
+            api.REVOKE_TRANSFER.request(email=e, tracking_id="T", body={}),
+            "PATCH",
+            f"/users/{e}/transfers/T",
+        ),
+        (
+            api.LEGACY_TRANSFERS.request(email=e, query={"page": 1, "page-size": 10}),
             "GET",
             f"/users/{e}/transfers",
         ),
-        (protocol.transfer_policy_request(e, []), "POST", f"/users/{e}/transfer-policy"),
-        (protocol.generate_password_request(), "GET", "/password"),
-        (protocol.validate_password_request("x"), "POST", "/password"),
-        (protocol.password_requirements_request(), "GET", "/password/requirements"),
-        (protocol.recipient_info_request("R", password=None), "GET", "/transfers/R"),
-        (protocol.recipient_files_request("R", password=None), "GET", "/transfers/R/files"),
         (
-            protocol.recipient_download_request("R", "F", password=None),
+            api.TRANSFER_POLICY.request(email=e, body={"recipients": []}),
+            "POST",
+            f"/users/{e}/transfer-policy",
+        ),
+        (api.GENERATE_PASSWORD.request(), "GET", "/password"),
+        (api.VALIDATE_PASSWORD.request(body={"password": "x"}), "POST", "/password"),
+        (api.PASSWORD_REQUIREMENTS.request(), "GET", "/password/requirements"),
+        (api.RECIPIENT_INFO.request(transfer_id="R", password=None), "GET", "/transfers/R"),
+        (api.RECIPIENT_FILES.request(transfer_id="R", password=None), "GET", "/transfers/R/files"),
+        (
+            api.RECIPIENT_DOWNLOAD.request(transfer_id="R", file_id="F", password=None),
             "GET",
             "/transfers/R/files/F",
         ),
@@ -328,31 +366,33 @@ def test_paths_and_methods_of_every_builder() -> None:
 
 def test_idempotency_flags() -> None:
     e = "a@example.com"
-    assert protocol.get_session_request(e, "T").idempotent
-    assert protocol.put_content_request(e, "T", "F").idempotent
-    assert protocol.patch_session_request(e, "T", {}).idempotent
-    assert not protocol.create_session_request(e, {}).idempotent
-    assert not protocol.finalize_session_request(e, "T").idempotent
-    assert not protocol.register_file_request(e, "T", {}).idempotent
-    assert not protocol.revoke_request(e, "T", {}).idempotent
+    assert api.GET_SESSION.request(email=e, tracking_id="T").idempotent
+    assert api.PUT_CONTENT.request(email=e, tracking_id="T", file_id="F").idempotent
+    assert api.UPDATE_SESSION.request(email=e, tracking_id="T", body={}).idempotent
+    assert not api.CREATE_SESSION.request(email=e, body={}).idempotent
+    assert not api.FINALIZE_SESSION.request(email=e, tracking_id="T").idempotent
+    assert not api.REGISTER_FILE.request(email=e, tracking_id="T", body={}).idempotent
+    assert not api.REVOKE_TRANSFER.request(email=e, tracking_id="T", body={}).idempotent
 
 
 def test_token_use_per_endpoint() -> None:
     e = "a@example.com"
-    assert protocol.verification_status_request(e).token is TokenUse.OPTIONAL
-    assert protocol.token_request(e, None).token is TokenUse.NONE
-    assert protocol.create_session_request(e, {}).token is TokenUse.REQUIRED
-    assert protocol.transfer_policy_request(e, []).token is TokenUse.REQUIRED
+    assert api.VERIFICATION_STATUS.request(email=e).token is TokenUse.OPTIONAL
+    assert api.REQUEST_TOKEN.request(email=e, body={}).token is TokenUse.NONE
+    assert api.CREATE_SESSION.request(email=e, body={}).token is TokenUse.REQUIRED
+    assert api.TRANSFER_POLICY.request(email=e, body={"recipients": []}).token is TokenUse.REQUIRED
 
 
 def test_token_request_bodies() -> None:
-    assert protocol.token_request("a@b.de", "123456").json == {"verificationCode": "123456"}
-    assert protocol.token_request("a@b.de", None).json == {}
+    assert api.REQUEST_TOKEN.request(email="a@b.de", body={"verificationCode": "123456"}).json == {
+        "verificationCode": "123456"
+    }
+    assert api.REQUEST_TOKEN.request(email="a@b.de", body={}).json == {}
 
 
 def test_polling_query_keeps_every_filter() -> None:
-    request = protocol.polling_request(
-        "a@b.de", "received", page=3, page_size=100, active=False, fields="trackingId"
+    request = api.RECEIVED_TRANSFERS.request(
+        email="a@b.de", query={"page": 3, "page-size": 100, "active": False, "fields": "trackingId"}
     )
     assert request.query == (
         ("page", "3"),
@@ -366,11 +406,11 @@ def test_polling_query_keeps_every_filter() -> None:
 @pytest.mark.parametrize(("page", "size"), [(0, 10), (1, 0), (1, 101), (True, 10), (1, 2.5)])
 def test_bad_paging_is_refused_before_sending(page: object, size: object) -> None:
     with pytest.raises(InvalidInputError):
-        protocol.legacy_transfers_request("a@b.de", page=page, page_size=size)  # type: ignore[arg-type]
+        paging_query(page, size)  # type: ignore[arg-type]
 
 
 def test_recipient_password_is_url_encoded_in_header_and_hidden_from_repr() -> None:
-    request = protocol.recipient_info_request("R", password="p ä/ss")
+    request = api.RECIPIENT_INFO.request(transfer_id="R", password="p ä/ss")
     assert dict(request.extra_headers) == {"X-CS-Password": "p%20%C3%A4%2Fss"}
     assert "p%20" not in repr(request)
 
@@ -378,5 +418,5 @@ def test_recipient_password_is_url_encoded_in_header_and_hidden_from_repr() -> N
 def test_bad_ids_are_refused() -> None:
     for bad in ("", "..", "."):
         with pytest.raises(InvalidInputError):
-            protocol.get_session_request("a@b.de", bad)
-    assert protocol.get_session_request("a@b.de", "a/b").path.endswith("/a%2Fb")
+            api.GET_SESSION.request(email="a@b.de", tracking_id=bad)
+    assert api.GET_SESSION.request(email="a@b.de", tracking_id="a/b").path.endswith("/a%2Fb")

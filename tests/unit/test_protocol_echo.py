@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._errors import ResponseParseError
 from cryptshare_async._protocol import ApiRequest, ApiResponse
@@ -41,8 +42,8 @@ ECHOES = [
 # What must never be shown: each secret, and its start (a secret cut in two).
 FORBIDDEN = [CLIENT_ID, TOKEN, CLIENT_ID[:12], TOKEN[:10]]
 
-REQUEST = protocol.get_session_request("alice@example.com", "T1")
-CREATE = protocol.create_session_request("alice@example.com", {})
+REQUEST = api.GET_SESSION.request(email="alice@example.com", tracking_id="T1")
+CREATE = ApiRequest("POST", "/users/alice@example.com/transfer-sessions", json={})
 
 
 def answer(status: int, body: bytes | str, **headers: str) -> ApiResponse:

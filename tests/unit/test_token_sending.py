@@ -17,13 +17,14 @@ from cryptshare_async import (
     TokenKey,
     VerificationError,
 )
+from cryptshare_async import _endpoints as api
 from cryptshare_async import _protocol as protocol
 from cryptshare_async._protocol import ApiResponse
 from cryptshare_async._verification import TokenManager
 
 KEY = TokenKey.for_sender("https://share.example.com", "C" * 60, "alice@example.com")
 OK = ApiResponse(200, {}, b'{"data": {}}')
-SESSION = protocol.get_session_request("alice@example.com", "20240522-065711-H8UoUSI6")
+SESSION = api.GET_SESSION.request(email="alice@example.com", tracking_id="20240522-065711-H8UoUSI6")
 
 
 def refusal(status: int = 403) -> ApiResponse:
@@ -67,9 +68,9 @@ async def current(manager: TokenManager) -> str | None:
 @pytest.mark.parametrize(
     ("request_", "stored", "sent"),
     [
-        (protocol.generate_password_request(), "t", None),
-        (protocol.verification_status_request("alice@example.com"), "t", "t"),
-        (protocol.verification_status_request("alice@example.com"), None, None),
+        (api.REQUEST_EMAIL_CODE.request(email="alice@example.com"), "t", None),
+        (api.VERIFICATION_STATUS.request(email="alice@example.com"), "t", "t"),
+        (api.VERIFICATION_STATUS.request(email="alice@example.com"), None, None),
     ],
     ids=["none", "optional", "optional-missing"],
 )
