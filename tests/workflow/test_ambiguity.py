@@ -230,3 +230,23 @@ async def test_a_registration_that_stays_unknown_says_so(emu: Emulator, alice: S
     with pytest.raises(Exception) as caught:
         await session.register_file("a.bin", 4)
     assert "is unknown" in " ".join(caught.value.__notes__)
+
+
+# ---------------------------------------------------------------- create
+
+
+@pytest.mark.parametrize("mode", LOSE_ANSWER_MODES)
+async def test_a_lost_create_answer_leaves_at_most_an_empty_session(
+    emu: Emulator, alice: Sender, mode: str
+) -> None:
+    await alice.create_session(**WHO)  # type: ignore[arg-type]
+    before = set(open_sessions(emu))
+    emu.add_fault(FaultRule(method="POST", path="/api/users/*/transfer-sessions", lose_answer=mode))
+    with pytest.raises(Exception):  # noqa: B017 - the kind depends on the mode
+        await alice.send([BytesSource(b"d", name="a.bin")], **WHO)  # type: ignore[arg-type]
+    (left,) = set(open_sessions(emu)) - before
+    assert not emu.store.sessions[left].files  # empty: nothing to deliver; it expires
+    assert emu.store.transfers == {}
+    emu.clear_faults()
+    result = await alice.send([BytesSource(b"d", name="a.bin")], **WHO)  # type: ignore[arg-type]
+    assert list(emu.store.transfers) == [result.tracking_id]
