@@ -361,16 +361,19 @@ class _Job:
 
 
 async def _record_made(journal: Journal, key: str, transfer: Transfer) -> None:
+    """Record a job sent after all, riding out further cancellations (the caller is
+    re-raising one that carries the transfer: it must stay the one that propagates)."""
     outcome = JobOutcome(tracking_id=transfer.tracking_id, finished_at=_now())
-    try:
-        await asyncio.shield(journal.record_outcome(key, outcome))
-    except Exception as exc:
+    task = asyncio.ensure_future(journal.record_outcome(key, outcome))
+    await wait_through_cancellation(task)
+    error = None if task.cancelled() else task.exception()
+    if task.cancelled() or error is not None:
         logger.warning(
             "could not record job %r as sent (transfer %s) in the journal: %s; a re-run"
             " finds it by its tracking id",
             key,
             transfer.tracking_id,
-            type(exc).__name__,
+            type(error).__name__ if error is not None else "cancelled",
         )
 
 
