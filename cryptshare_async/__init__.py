@@ -166,6 +166,7 @@ if _typing.TYPE_CHECKING:
         ChecksumAlgorithm,
         ChecksumMode,
         FileObjectSource,
+        FileProgressCallback,
         FileSource,
         ProgressCallback,
         Source,
@@ -217,6 +218,7 @@ __all__ = [
     "FieldsLike",
     "FileDownload",
     "FileObjectSource",
+    "FileProgressCallback",
     "FileSource",
     "FileState",
     "FileStatus",
@@ -330,6 +332,7 @@ __all__ = [
 # Where each public name lives: imported on first access (PEP 562), so that
 # ``import cryptshare_async`` costs nothing until a name is used.
 _EXPORTS: dict[str, str] = {
+    "FileProgressCallback": "._upload",
     "UnsupportedByServerError": "._errors",
     "TermsOfUse": "._models",
     "RemoteLoggingDisabledError": "._errors",

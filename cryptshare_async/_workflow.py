@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from attrs import define
+from attrs import define, evolve, field
 
 from . import _public
 from ._enums import PasswordMode
@@ -35,7 +35,14 @@ from ._session_scope import DEFAULT_CLEANUP_TIMEOUT, SessionScope, check_timeout
 from ._threads import wait_through_cancellation
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
-from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
+from ._upload import (
+    ChecksumMode,
+    FileProgressCallback,
+    ProgressCallback,
+    Source,
+    UploadedFile,
+    upload_many,
+)
 
 if TYPE_CHECKING:
     from ._sender import Sender
@@ -53,12 +60,16 @@ class SendResult:
     given; ``status`` the final status when the send waited (``wait=True``), else
     ``None``. ``from_journal`` is true for a batch job found already sent in the
     journal (its ``files`` are empty if the outcome had not been recorded).
+    ``generated_password`` is the transfer password the server generated when the send
+    chose ``password_mode=PasswordMode.GENERATED`` (never in the repr): pass it to the
+    recipients out of band.
     """
 
     transfer: Transfer
     files: tuple[UploadedFile, ...]
     status: TransferStatus | None = None
     from_journal: bool = False
+    generated_password: str | None = field(default=None, repr=False)
 
     @property
     def tracking_id(self) -> str:
@@ -96,6 +107,7 @@ async def send(
     file_checksum_algorithm: str | Unset = UNSET,
     checksum: ChecksumMode = ChecksumMode.AUTO,
     progress: ProgressCallback | None = None,
+    file_progress: FileProgressCallback | None = None,
     concurrency: int = 2,
     wait: bool = False,
     timeout: float | None = None,  # noqa: ASYNC109 - the issue fixes this name
@@ -106,9 +118,10 @@ async def send(
 
     The settings are those of :meth:`TransferSession.update`, applied with one request.
     ``checksum``, ``concurrency`` and ``progress(sent, total)`` (bytes over all files)
-    are those of :meth:`TransferSession.upload_many`. With ``wait=True`` the call also
-    waits until the transfer is ``ACTIVE``, up to ``timeout`` seconds (``None``: no
-    limit); an error of the wait (:class:`TransferFailedError`,
+    are those of :meth:`TransferSession.upload_many`; ``file_progress(file_name, sent,
+    total)`` reports each file on its own (both may be sync or async). With
+    ``wait=True`` the call also waits until the transfer is ``ACTIVE``, up to
+    ``timeout`` seconds (``None``: no limit); an error of the wait (:class:`TransferFailedError`,
     :class:`WaitTimeoutError`) carries a note with the tracking id, since the transfer
     was sent. Before finalize, any failure or cancellation deletes the session (see
     :meth:`Sender.session` for ``cleanup_timeout``), also when a file's clean-up
@@ -143,11 +156,14 @@ async def send(
     check_options(checksum=checksum, concurrency=concurrency, wait=wait, timeout=timeout)
     check_timeout(cleanup_timeout, "cleanup_timeout")
     plan = make_plan(sources, to=to, cc=cc, bcc=bcc, name=name, phone=phone, settings=settings)
+    if file_progress is not None and not callable(file_progress):
+        raise InvalidInputError("file_progress must be a callable (file_name, sent, total)")
     result = await run_plan(
         sender,
         plan,
         checksum=checksum,
         progress=progress,
+        file_progress=file_progress,
         concurrency=concurrency,
         cleanup_timeout=cleanup_timeout,
     )
@@ -178,6 +194,7 @@ async def run_plan(
     concurrency: int,
     cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
     on_created: OnCreated | None = None,
+    file_progress: FileProgressCallback | None = None,
 ) -> SendResult:
     """create → update → upload → finalize for a checked plan (no waiting).
 
@@ -192,8 +209,13 @@ async def run_plan(
         async with scope as session:
             if on_created is not None:
                 await on_created(session.tracking_id)
-            uploaded = await session.upload_many(
-                plan.sources, concurrency=concurrency, checksum=checksum, progress=progress
+            uploaded = await upload_many(
+                session,
+                plan.sources,
+                concurrency=concurrency,
+                checksum=checksum,
+                progress=progress,
+                file_progress=file_progress,
             )
             finalizing = True
             transfer = await session.finalize()
@@ -201,9 +223,15 @@ async def run_plan(
         if finalizing and scope.cleanup == "gone" and scope.session is not None:
             made = await _made_after_all(sender, scope.session.tracking_id, exc)
             if made is not None and not isinstance(exc, asyncio.CancelledError):
-                return SendResult(transfer=made, files=_files(uploaded))
+                return SendResult(
+                    transfer=made,
+                    files=_files(uploaded),
+                    generated_password=scope.session.generated_password,
+                )
         raise
-    return SendResult(transfer=transfer, files=_files(uploaded))
+    return SendResult(
+        transfer=transfer, files=_files(uploaded), generated_password=session.generated_password
+    )
 
 
 def _files(uploaded: Sequence[UploadedFile | BaseException]) -> tuple[UploadedFile, ...]:
@@ -244,7 +272,7 @@ async def wait_for(result: SendResult, limit: float | None) -> SendResult:
             " failed: do not send it again"
         )
         raise
-    return SendResult(transfer=result.transfer, files=result.files, status=status)
+    return evolve(result, status=status)
 
 
 _public.claim(globals())

@@ -43,6 +43,7 @@ EXPECTED = sorted(
         "Fields",
         "FieldsLike",
         "FileDownload",
+        "FileProgressCallback",
         "FileObjectSource",
         "FileSource",
         "FileState",

@@ -18,7 +18,7 @@ from ._dispatch import Source
 from ._file_objects import FileObjectSource
 from ._hashing import ChecksumAlgorithm, resolve_algorithm
 from ._many import upload_many
-from ._progress import ProgressCallback
+from ._progress import FileProgressCallback, ProgressCallback
 from ._sources import BytesSource, FileSource, StreamSource, UploadSource
 from ._spool import SpooledSource, spool
 from ._upload import ChecksumMode, UploadedFile, upload, upload_content
@@ -28,6 +28,7 @@ __all__ = [
     "ChecksumAlgorithm",
     "ChecksumMode",
     "FileObjectSource",
+    "FileProgressCallback",
     "FileSource",
     "ProgressCallback",
     "Source",
