@@ -49,7 +49,7 @@ from ._errors import (
     VerificationError,
 )
 from ._journal import JobHeldError, JobOutcome, Journal, JournalRecord
-from ._send_plan import SendPlan, make_plan
+from ._send_plan import SendPlan, make_plan, measure_sources
 from ._session_scope import check_timeout
 from ._session_settings import SessionSettings
 from ._threads import wait_through_cancellation
@@ -132,7 +132,10 @@ async def send_many(
         failed = [r for r in results if isinstance(r, Exception)]
     """
     jobs = list(jobs)
-    plans = _check(jobs, concurrency=concurrency, journal=journal)
+    plans = [
+        await measure_sources(plan)
+        for plan in _check(jobs, concurrency=concurrency, journal=journal)
+    ]
     check_timeout(lease, "lease")
     batch = _Progress(progress, [plan.total_size for plan in plans])
     results: list[SendResult | Exception | None] = [None] * len(jobs)

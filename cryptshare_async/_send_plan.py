@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from attrs import define, field
+from attrs import define, evolve, field
 
 from ._enums import PasswordMode
 from ._errors import InvalidInputError
@@ -28,10 +28,19 @@ from ._session import TransferSession, _notification, _security_mode
 from ._unset import UNSET, Unset
 from ._upload import Source, UploadSource
 from ._upload._dispatch import as_upload_source
+from ._upload._file_objects import FileObjectSource
+from ._upload._readables import has_async_read, has_sync_read
 from ._upload._upload import choose_name
 from ._validation import validate_recipients
 
-__all__ = ["SETTING_NAMES", "SendPlan", "check_settings", "check_sources", "make_plan"]
+__all__ = [
+    "SETTING_NAMES",
+    "SendPlan",
+    "check_settings",
+    "check_sources",
+    "make_plan",
+    "measure_sources",
+]
 
 # name/phone are the creation's contact; a confidential message needs a file id, which
 # only exists after an upload (use session.set_confidential_message() inside a session).
@@ -83,6 +92,9 @@ class SendPlan:
     settings: Mapping[str, Any] = field(repr=False)  # may hold a transfer password
     sources: tuple[UploadSource, ...] = field(repr=False)
     total_size: int = 0
+    #: Some sources (file objects) are opened asynchronously: :func:`measure_sources`
+    #: still has to check their names and sizes.
+    measured: bool = True
 
 
 def check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,16 +140,23 @@ def check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return given
 
 
-def check_sources(sources: Iterable[Source]) -> tuple[tuple[UploadSource, ...], int]:
-    """Every source wrapped and opened once: their total size. Refuses a single source
-    given bare, an empty list, and two files of one name."""
-    if isinstance(sources, str | bytes | bytearray | memoryview | os.PathLike | UploadSource):
+def check_sources(sources: Iterable[Source]) -> tuple[tuple[UploadSource, ...], int, bool]:
+    """Every source wrapped and (when that needs no I/O on the event loop) opened once:
+    their total size, and whether all were measured. Refuses a single source given bare,
+    an empty list, and two files of one name."""
+    if (
+        isinstance(sources, str | bytes | bytearray | memoryview | os.PathLike | UploadSource)
+        or has_sync_read(sources)
+        or has_async_read(sources)
+    ):
         raise InvalidInputError("sources is a list of files: pass [source] for a single one")
     if not isinstance(sources, Iterable):
         raise InvalidInputError(f"sources must be a list of files, got {type(sources).__name__}")
     items = tuple(as_upload_source(source) for source in sources)
     if not items:
         raise InvalidInputError("a transfer needs at least one file")
+    if any(isinstance(item, FileObjectSource) for item in items):
+        return items, 0, False  # opened (and checked) by measure_sources()
     names: list[str] = []
     total = 0
     for item in items:
@@ -147,10 +166,32 @@ def check_sources(sources: Iterable[Source]) -> tuple[tuple[UploadSource, ...], 
             total += opened.size
         finally:
             opened.close()
+    _check_unique(names)
+    return items, total, True
+
+
+async def measure_sources(plan: SendPlan) -> SendPlan:
+    """``plan`` with every source opened once (``aopen()``, off the event loop for
+    file objects): names checked unique and the total size known."""
+    if plan.measured:
+        return plan
+    names: list[str] = []
+    total = 0
+    for item in plan.sources:
+        opened = await item.aopen()
+        try:
+            names.append(choose_name(item, opened, None))
+            total += opened.size
+        finally:
+            opened.close()
+    _check_unique(names)
+    return evolve(plan, total_size=total, measured=True)
+
+
+def _check_unique(names: list[str]) -> None:
     duplicates = sorted(name for name, count in Counter(names).items() if count > 1)
     if duplicates:
         raise InvalidInputError(f"file names must be unique per transfer; repeated: {duplicates}")
-    return items, total
 
 
 def check_contact(name: object, phone: object) -> tuple[str, str]:
@@ -176,7 +217,7 @@ def make_plan(
     if not isinstance(settings, Mapping):
         raise InvalidInputError("settings must be a mapping of setting name to value")
     checked = check_settings(settings)
-    items, total = check_sources(sources) if sources is not None else ((), 0)
+    items, total, measured = check_sources(sources) if sources is not None else ((), 0, True)
     return SendPlan(
         to=to_list,
         cc=cc_list,
@@ -186,4 +227,5 @@ def make_plan(
         settings=checked,
         sources=items,
         total_size=total,
+        measured=measured,
     )

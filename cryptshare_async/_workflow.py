@@ -30,7 +30,7 @@ from ._errors import (
     InvalidInputError,
 )
 from ._models import SecurityMode, TransferStatus
-from ._send_plan import SendPlan, make_plan
+from ._send_plan import SendPlan, make_plan, measure_sources
 from ._session_scope import DEFAULT_CLEANUP_TIMEOUT, SessionScope, check_timeout
 from ._threads import wait_through_cancellation
 from ._transfer import Transfer
@@ -158,6 +158,7 @@ async def send(
     plan = make_plan(sources, to=to, cc=cc, bcc=bcc, name=name, phone=phone, settings=settings)
     if file_progress is not None and not callable(file_progress):
         raise InvalidInputError("file_progress must be a callable (file_name, sent, total)")
+    plan = await measure_sources(plan)
     result = await run_plan(
         sender,
         plan,
