@@ -721,7 +721,8 @@ def _location_id(
 ) -> tuple[str | None, str]:
     if len(location) > MAX_LOCATION_LENGTH:
         return None, f"it is longer than {MAX_LOCATION_LENGTH} characters"
-    if not location or any(c.isspace() or not c.isprintable() for c in location):
+    # The only white space str.isprintable() accepts is " ".
+    if not location or not location.isprintable() or " " in location:
         return None, "it is empty or contains white space or control characters"
     try:
         parts = urlsplit(location)
