@@ -300,7 +300,7 @@ class _Job:
 
     async def _delete_leftover(self, tracking_id: str) -> None:
         try:
-            await self.sender.session(tracking_id).delete()
+            await self.sender.resume_session(tracking_id).delete()
         except NotFoundError:
             pass  # deleted by the crashed run, or expired
         except VerificationError:

@@ -117,6 +117,12 @@ class Cleanups:
         """Start removing a registered file: ``await remove(file_id)``."""
         return self._start(_Target("file", tracking_id, file_id), lambda: remove(file_id))
 
+    def delete_session(
+        self, tracking_id: str, delete: Callable[[], Awaitable[object]]
+    ) -> asyncio.Task[CleanupFailure | None]:
+        """Start deleting a transfer session: ``await delete()``."""
+        return self._start(_Target("session", tracking_id, None), delete)
+
     def undo_late(
         self,
         what: Literal["file", "session"],

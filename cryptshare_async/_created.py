@@ -8,7 +8,7 @@ may hold an orphan that it removes when it expires, and the same is logged.
 Example::
 
     tracking_id = await claim_created(
-        sender.send, request, response, request_url=url,
+        sender.request, request, response, request_url=url,
         undo=lambda tid: protocol.delete_session_request(email, tid),
         what="transfer session", orphan_hint="it expires with the server's session timeout",
     )

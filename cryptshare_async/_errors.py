@@ -33,6 +33,7 @@ Every exception the library raises on purpose derives from :class:`CryptshareErr
     ├── DownloadError                          a recipient download that cannot be trusted
     │   ├── DownloadIntegrityError             the bytes do not match the server's checksum/size
     │   └── DownloadTargetExistsError          the target exists (also FileExistsError)
+    ├── BrokenSessionError                     finalize() refused: a failed file was not removed
     ├── TransferFailedError                    processing ended FAILED or the transfer was deleted
     └── WaitTimeoutError (also TimeoutError)   wait_until_active() ran out of time
 
@@ -62,6 +63,7 @@ __all__ = [
     "ApiError",
     "ApiVersionUnsupportedError",
     "BadRequestError",
+    "BrokenSessionError",
     "ChecksumMismatchError",
     "ConfigurationError",
     "CryptshareError",
@@ -299,6 +301,20 @@ class SourceChangedError(UploadError):
 
 class SourceNotReplayableError(UploadError):
     """A retry needed the content again, but the source was a one-shot stream."""
+
+
+class BrokenSessionError(CryptshareError):
+    """A session holds a file whose upload failed and whose removal did not succeed.
+
+    Finalizing would send that file incomplete, so :meth:`TransferSession.finalize`
+    refuses before sending anything. ``file_ids`` names the files: remove each with
+    ``session.remove_file(file_id)``, or delete the session. ``Sender.send`` deletes
+    the whole session instead.
+    """
+
+    def __init__(self, message: str, *, file_ids: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.file_ids = file_ids
 
 
 class TransferFailedError(CryptshareError):

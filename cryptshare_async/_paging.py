@@ -361,7 +361,7 @@ def _request_pager(
 
     async def fetch(page: int) -> Sequence[Any]:
         request = first if page == start_page else request_for(page)
-        data = protocol.json_data(request, await sender.send(request))
+        data = protocol.json_data(request, await sender.request(request))
         return _json_list(data, f"{request.method} {request.url_path}")
 
     return Pager(

@@ -261,14 +261,14 @@ class RecipientTransfer:
         and :class:`~cryptshare_async.TransferDeletedError` (2006) once it is deleted.
         """
         request = protocol.recipient_info_request(self._transfer_id, password=self._password)
-        data = protocol.json_data(request, await self._client.send(request))
+        data = protocol.json_data(request, await self._client.request(request))
         self._info = structure(data, TransferInfo)
         return self._info
 
     async def files(self) -> tuple[TransferFile, ...]:
         """The files available for download (names as the server sent them)."""
         request = protocol.recipient_files_request(self._transfer_id, password=self._password)
-        data = protocol.json_data(request, await self._client.send(request))
+        data = protocol.json_data(request, await self._client.request(request))
         return structure_list(data, TransferFile)
 
     async def download(

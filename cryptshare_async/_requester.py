@@ -39,7 +39,7 @@ class Requester(Protocol):
 
     def url_for(self, request: ApiRequest) -> URL: ...
 
-    async def send(
+    async def request(
         self, request: ApiRequest, *, token: str | None = None, body: StreamBody | None = None
     ) -> ApiResponse: ...
 

@@ -5,7 +5,7 @@ Example::
     alice = client.sender("alice@example.com")
     await alice.request_email_code()
     await alice.verify_with_code(input("code: "))
-    session = await alice.create_session(to=["bob@example.org"], name="Alice", phone="+49 1")
+    result = await alice.send(["report.pdf"], to=["bob@example.org"], name="Alice", phone="+49 1")
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Sender:
         Earlier codes may stop working. ``language`` picks the mail's language.
         """
         request = protocol.email_code_request(self._email, language=language)
-        protocol.raise_for_status(request, await self._client.send(request))
+        protocol.raise_for_status(request, await self._client.request(request))
 
     async def verify_with_code(self, code: str) -> VerificationToken:
         """Exchange the mailed ``code`` for a token, and store the token."""
@@ -105,7 +105,7 @@ class Sender:
 
     async def _request_token(self, code: str | None) -> VerificationToken:
         request = protocol.token_request(self._email, code)
-        response = await self._client.send(request)
+        response = await self._client.request(request)
         token = structure(protocol.json_data(request, response), VerificationToken)
         validate_header_value(token.token, what="verification token", secret=True)
         await self._client.tokens.save(
@@ -116,13 +116,14 @@ class Sender:
 
     async def _fetch_by_client_id(self) -> StoredToken:
         request = protocol.token_request(self._email, None)
-        response = await self._client.send(request)
+        response = await self._client.request(request)
         token = structure(protocol.json_data(request, response), VerificationToken)
         validate_header_value(token.token, what="verification token", secret=True)
         return StoredToken(token=token.token, valid_until=token.valid_until)
 
-    async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
-        """Send ``request`` with this sender's current token (low level)."""
+    async def request(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
+        """Send ``request`` with this sender's current token (low level; to send files,
+        use :meth:`send`)."""
         return (await self._exchange(request, body=body)).response
 
     async def _exchange(
@@ -138,7 +139,7 @@ class Sender:
         return await client.tokens.send_with_token(
             client.token_key(self._email),
             request,
-            lambda value: client.send(request, token=value, body=body),
+            lambda value: client.request(request, token=value, body=body),
             fetch,
             bound=token,
         )
@@ -210,7 +211,7 @@ class Sender:
         request = protocol.delete_session_request(self._email, tracking_id)
         protocol.raise_for_status(request, (await self._exchange(request, token=token)).response)
 
-    def session(self, tracking_id: str) -> TransferSession:
+    def resume_session(self, tracking_id: str) -> TransferSession:
         """A handle on an existing, not yet finalized session (no request is made).
 
         The handle does not know which token created the session, so its requests carry
@@ -230,7 +231,7 @@ class Sender:
             raise InvalidInputError("recipients must be a list of addresses, not a single str")
         checked = [validate_email(r, what="recipient") for r in recipients]
         request = protocol.transfer_policy_request(self._email, checked)
-        return structure(protocol.json_data(request, await self.send(request)), TransferPolicy)
+        return structure(protocol.json_data(request, await self.request(request)), TransferPolicy)
 
     # ------------------------------------------------------------ listings
 
@@ -316,8 +317,8 @@ class Sender:
     # ------------------------------------------------------------ workflow
 
     # The module-level functions, bound as methods (their docstrings show the use).
-    open_session = _session_scope.open_session
-    send_files = _workflow.send_files
+    send = _workflow.send
+    session = _session_scope.open_session
     send_many = _batch.send_many
 
 

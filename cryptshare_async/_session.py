@@ -15,14 +15,12 @@ from collections.abc import AsyncIterable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from . import _ambiguity, _upload
 from . import _protocol as protocol
-from . import _upload
 from ._converter import structure, unstructure
-from ._created import claim_created
 from ._enums import PasswordMode, SecurityModeName
-from ._errors import InvalidInputError, ResponseParseError
+from ._errors import BrokenSessionError, InvalidInputError
 from ._models import (
-    FileRegistration,
     NotificationMessage,
     OneTimePasswordConfig,
     SecurityMode,
@@ -57,7 +55,7 @@ class TransferSession:
     other for this session, so every request of the session carries it (never shown in
     the repr). If the server stops accepting that token, the session's calls raise
     :class:`SessionTokenRejectedError`: create a new session. A handle from
-    :meth:`Sender.session` uses the sender's current token.
+    :meth:`Sender.resume_session` uses the sender's current token.
     """
 
     def __init__(
@@ -68,6 +66,9 @@ class TransferSession:
         self._tracking_id = tracking_id
         self._token = token
         self._ended: str | None = None
+        #: The transfer this session became, once known (see :meth:`finalize`).
+        self.transfer: Transfer | None = None
+        self._broken: dict[str, str] = {}  # file id -> name: removals that did not succeed
 
     def __repr__(self) -> str:
         return f"TransferSession({self._tracking_id!r}, sender={self._sender.email!r})"
@@ -87,20 +88,43 @@ class TransferSession:
                 " through this handle"
             )
 
-    async def send(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
+    def _check_whole(self) -> None:
+        if self._broken:
+            files = ", ".join(f"{name!r} ({file_id})" for file_id, name in self._broken.items())
+            raise BrokenSessionError(
+                f"transfer session {self._tracking_id} holds file(s) whose upload failed and"
+                f" whose removal did not succeed: {files}; finalizing would send them"
+                " incomplete. Remove them with session.remove_file(file_id), or delete the"
+                " session",
+                file_ids=tuple(self._broken),
+            )
+
+    def _finished(self, how: str) -> None:
+        self._ended = how
+
+    def _made(self, transfer: Transfer) -> Transfer:
+        self._ended = "finalized"
+        self.transfer = transfer
+        return transfer
+
+    def _mark_broken(self, file_id: str, file_name: str) -> None:
+        """A failed file's removal did not succeed: finalize() refuses until it is removed."""
+        self._broken[file_id] = file_name
+
+    async def request(self, request: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
         """Send a request of this session with the session's token (low level).
 
         Example::
 
             request = put_content_request(alice.email, session.tracking_id, file_id)
-            response = await session.send(request, body=my_stream_body)
+            response = await session.request(request, body=my_stream_body)
         """
         return (await self._sender._exchange(request, body=body, token=self._token)).response
 
     async def state(self) -> SessionState:
         """The session's current settings, recipients and files."""
         request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self.send(request))
+        data = protocol.json_data(request, await self.request(request))
         return structure(data, SessionState)
 
     async def update(
@@ -155,39 +179,36 @@ class TransferSession:
         if not body:
             raise InvalidInputError("update() needs at least one setting to change")
         request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self.send(request))
+        data = protocol.json_data(request, await self.request(request))
         return structure(data, SessionState)
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
         self._check_open()
         request = protocol.delete_session_request(self._sender.email, self._tracking_id)
-        protocol.raise_for_status(request, await self.send(request))
+        protocol.raise_for_status(request, await self.request(request))
         self._ended = "deleted"
 
     async def finalize(self) -> Transfer:
         """Finish the session: the server starts processing and the transfer is made.
 
-        Returns a :class:`Transfer` to read its status and wait until it is active.
-        If the server's answer does not name the transfer usably (see
+        Returns a :class:`Transfer` to read its status and wait until it is active; it
+        is kept as :attr:`transfer`. Finalize is never repeated blindly: when its answer
+        does not tell whether the server acted (connection lost, read timeout, 5xx, a
+        garbled body, "not found", or a cancellation after the request went out), the
+        status under the tracking id decides. A transfer found is returned (after a
+        cancellation it is recorded in :attr:`transfer` and in the exception's
+        ``transfer`` attribute); otherwise the error is raised with a note saying that
+        no transfer was made and whether the session can be finalized again. If the
+        answer does not name the transfer usably (see
         :func:`~cryptshare_async._protocol.read_created_id`), raises
         :class:`ResponseParseError`: the transfer exists anyway, and nothing is undone.
+        A session with a file whose clean-up failed raises :class:`BrokenSessionError`
+        naming the file, before anything is sent.
         """
         self._check_open()
-        request = protocol.finalize_session_request(self._sender.email, self._tracking_id)
-        response = await self.send(request)
-        found = protocol.read_created_id(request, response, request_url=self._url(request))
-        self._ended = "finalized"
-        if found.id is None:
-            # Nothing to undo: the transfer exists and its recipients may be notified.
-            text = (
-                f"{protocol.describe_answer(request, response)} {found.problem}; the session"
-                " was finalized, so the transfer exists: find its tracking id with"
-                " sender.sent_transfers()"
-            )
-            logger.warning("%s", text)
-            raise ResponseParseError(text)
-        return Transfer(self._sender, found.id)
+        self._check_whole()
+        return await _ambiguity.finalize(self)
 
     def _url(self, request: protocol.ApiRequest) -> str:
         return str(self._sender.client.url_for(request))
@@ -200,7 +221,9 @@ class TransferSession:
 
         An answer that does not name the new file usably raises
         :class:`ResponseParseError`, after removing the file if the answer's body names
-        it (otherwise the message says an orphan registration may be left)."""
+        it (otherwise the message says an orphan registration may be left). A lost
+        answer is resolved by reading the session: the file registered under that name
+        and size is adopted, or removed and registered again (once)."""
         self._check_open()
         if not isinstance(file_name, str) or not file_name or file_name != file_name.strip():
             raise InvalidInputError(
@@ -208,27 +231,14 @@ class TransferSession:
             )
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise InvalidInputError(f"size must be an int >= 0, got {size!r}")
-        body = unstructure(FileRegistration(file_name=file_name, size=size, checksum=checksum))
-        request = protocol.register_file_request(self._sender.email, self._tracking_id, body)
-        response = await self.send(request)
-        return await claim_created(
-            self.send,
-            request,
-            response,
-            request_url=self._url(request),
-            undo=lambda file_id: protocol.delete_file_request(
-                self._sender.email, self._tracking_id, file_id
-            ),
-            what="file registration",
-            orphan_hint="look for it in state().files and remove it before finalizing,"
-            " or delete the session",
-        )
+        return await _ambiguity.register(self, file_name, size, checksum)
 
     async def remove_file(self, file_id: str) -> None:
         """Remove a registered file (and its content) from the session."""
         self._check_open()
         request = protocol.delete_file_request(self._sender.email, self._tracking_id, file_id)
-        protocol.raise_for_status(request, await self.send(request))
+        protocol.raise_for_status(request, await self.request(request))
+        self._broken.pop(file_id, None)
 
     async def set_confidential_message(self, file: Any) -> SessionState:
         """Mark a file of the session as the confidential message.

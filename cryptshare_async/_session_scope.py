@@ -1,4 +1,4 @@
-"""Sessions that clean up after themselves: ``async with sender.open_session(...)``.
+"""Sessions that clean up after themselves: ``async with sender.session(...)``.
 
 The session is created on entry (and the settings applied with one ``update()`` if any
 are given). If the block exits by an exception or a cancellation and the session was
@@ -6,14 +6,14 @@ not finalized, it is deleted, with its files. The delete runs shielded from furt
 cancellation and bounded by ``cleanup_timeout``; if it fails, a warning is logged (the
 tracking id and the error's type, nothing secret) and a note is added to the exception.
 A block that ends normally leaves an unfinalized session open, so that it can be
-continued later through ``sender.session(tracking_id)``.
+continued later through ``sender.resume_session(tracking_id)``.
 
 A create whose answer is lost leaves at most an empty session on the server: it holds
 no content and expires on its own.
 
 Example::
 
-    async with alice.open_session(to=["bob@example.org"], name="Alice", phone="1") as session:
+    async with alice.session(to=["bob@example.org"], name="Alice", phone="1") as session:
         await session.upload("report.pdf")
         transfer = await session.finalize()
 """
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Final
 from ._errors import ApiVersionUnsupportedError, InvalidInputError, NotFoundError
 from ._send_plan import SendPlan, make_plan
 from ._session import TransferSession
+from ._threads import wait_through_cancellation
 
 if TYPE_CHECKING:
     from ._sender import Sender
@@ -43,13 +44,16 @@ DEFAULT_CLEANUP_TIMEOUT: Final = 30.0
 
 
 class SessionScope:
-    """The ``async with`` of :func:`open_session`; yields the :class:`TransferSession`."""
+    """The ``async with`` of ``sender.session(...)``; yields the :class:`TransferSession`."""
 
     def __init__(self, sender: Sender, plan: SendPlan, *, cleanup_timeout: float) -> None:
         self._sender = sender
         self._plan = plan
         self._cleanup_timeout = cleanup_timeout
         self._session: TransferSession | None = None
+        #: How the clean-up after a failure went: ``"deleted"``, ``"gone"`` (the server
+        #: no longer had the session), ``"failed"``; ``None`` if there was none.
+        self.cleanup: str | None = None
 
     def __repr__(self) -> str:
         tracking_id = self._session.tracking_id if self._session is not None else None
@@ -62,7 +66,7 @@ class SessionScope:
 
     async def __aenter__(self) -> TransferSession:
         if self._session is not None:
-            raise InvalidInputError("this open_session() was already entered; make a new one")
+            raise InvalidInputError("this sender.session() was already entered; make a new one")
         plan = self._plan
         session = await self._sender.create_session(
             to=plan.to, cc=plan.cc, bcc=plan.bcc, name=plan.name, phone=plan.phone
@@ -89,7 +93,7 @@ class SessionScope:
         session = self._session
         if session is None or is_ended(session):
             return
-        cancelled = await discard_session(session, exc, bound=self._cleanup_timeout)
+        self.cleanup, cancelled = await discard_session(session, exc, bound=self._cleanup_timeout)
         if cancelled and not isinstance(exc, asyncio.CancelledError):
             raise asyncio.CancelledError  # we were cancelled during the clean-up: honour it
 
@@ -112,7 +116,7 @@ def open_session(
 
     Example::
 
-        async with alice.open_session(to=[BOB], name="Alice", phone="1",
+        async with alice.session(to=[BOB], name="Alice", phone="1",
                                       password_mode=PasswordMode.GENERATED) as session:
             await session.upload_many(["a.pdf", "b.pdf"])
             transfer = await session.finalize()
@@ -137,50 +141,50 @@ def is_ended(session: TransferSession) -> bool:
     return getattr(session, "_ended", None) is not None
 
 
-async def discard_session(session: TransferSession, exc: BaseException, *, bound: float) -> bool:
-    """Delete ``session`` after ``exc``, shielded and bounded by ``bound`` seconds.
+async def discard_session(
+    session: TransferSession, exc: BaseException, *, bound: float
+) -> tuple[str, bool]:
+    """Delete ``session`` after ``exc`` through the client's clean-ups, shielded and
+    bounded by ``bound`` seconds.
 
-    A failure is logged and noted on ``exc``. Returns whether the caller was cancelled
-    while waiting (the caller then re-raises the cancellation).
+    Returns how it went (``"deleted"``, ``"gone"``: the server no longer had it, or
+    ``"failed"``) and whether the caller was cancelled while waiting (the caller then
+    re-raises the cancellation). A failure is recorded in ``client.cleanup_failures``,
+    logged by the ``cryptshare_async.cleanup`` logger (tracking id and error type only)
+    and noted on ``exc``.
     """
-    task = asyncio.ensure_future(session.delete())
-    cancelled = await _wait_bounded(task, bound)
+    gone = False
+
+    async def delete() -> None:
+        nonlocal gone
+        try:
+            await session.delete()
+        except ApiVersionUnsupportedError:
+            raise
+        except NotFoundError:
+            gone = True
+
+    cleanups = session.sender.client.cleanups
+    task = cleanups.delete_session(session.tracking_id, delete)
+    cancelled = await wait_through_cancellation(task, bound=bound)
     if not task.done():
-        task.cancel()
-        cancelled = await _wait_bounded(task, bound) or cancelled
+        task.cancel()  # recorded as given up by the clean-ups
+        cancelled = await wait_through_cancellation(task, bound=bound) or cancelled
     tracking_id = session.tracking_id
-    error = None if task.cancelled() or not task.done() else task.exception()
-    if task.done() and not task.cancelled() and error is None:
-        return cancelled
-    if isinstance(error, NotFoundError) and not isinstance(error, ApiVersionUnsupportedError):
+    failure = task.result() if task.done() and not task.cancelled() else None
+    if task.done() and not task.cancelled() and failure is None:
+        if not gone:
+            return "deleted", cancelled
         exc.add_note(
             f"transfer session {tracking_id} no longer exists; if the failure came from"
             f" finalize(), the transfer may have been made: read"
             f" sender.transfer({tracking_id!r}).status() before sending again"
         )
-        return cancelled
-    reason = type(error).__name__ if error is not None else f"no answer within {bound} s"
-    logger.warning("could not delete transfer session %s after a failure: %s", tracking_id, reason)
+        return "gone", cancelled
+    reason = failure.error if failure is not None else f"no answer within {bound} s"
     exc.add_note(
         f"transfer session {tracking_id} could not be deleted ({reason}); it was not"
         f" finalized and expires on its own, or delete it with"
-        f" sender.session({tracking_id!r}).delete()"
+        f" sender.resume_session({tracking_id!r}).delete()"
     )
-    return cancelled
-
-
-async def _wait_bounded(task: asyncio.Future[None], bound: float) -> bool:
-    """Wait up to ``bound`` seconds for ``task``, riding out our own cancellation;
-    True if we were cancelled meanwhile."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + bound
-    cancelled = False
-    while not task.done():
-        remaining = deadline - loop.time()
-        if remaining <= 0:
-            break
-        try:
-            await asyncio.wait([task], timeout=remaining)
-        except asyncio.CancelledError:
-            cancelled = True
-    return cancelled
+    return "failed", cancelled

@@ -64,7 +64,7 @@ class Transfer:
         request = protocol.transfer_status_request(
             self._sender.email, self._tracking_id, language=language
         )
-        data = protocol.json_data(request, await self._sender.send(request))
+        data = protocol.json_data(request, await self._sender.request(request))
         return structure(data, TransferStatus)
 
     async def wait_until_active(
@@ -140,7 +140,7 @@ class Transfer:
             self._sender.email, self._tracking_id, unstructure(body), language=language
         )
         try:
-            protocol.raise_for_status(request, await self._sender.send(request))
+            protocol.raise_for_status(request, await self._sender.request(request))
         except ApiVersionUnsupportedError:
             raise
         except RuleViolationError as exc:

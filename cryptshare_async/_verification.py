@@ -8,7 +8,7 @@ Which token a request carries:
 - a request of a transfer session made by ``create_session`` carries the token that
   created the session, always (the server binds a session to that token and refuses any
   other with 401/3002);
-- every other request (listings, transfers, policy, handles from ``sender.session(id)``)
+- every other request (listings, transfers, policy, handles from ``sender.resume_session(id)``)
   carries the sender's current token from the :class:`TokenStore`.
 
 A token is used until the server refuses it. Only with automatic verification by client

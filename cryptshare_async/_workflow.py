@@ -1,4 +1,4 @@
-"""From files to a finalized transfer in one awaited call: `send_files`.
+"""From files to a finalized transfer in one awaited call: `send`.
 
 create → update (one request, only if settings are given) → ``upload_many`` →
 finalize → optionally ``wait_until_active``. Every argument is checked before the first
@@ -7,7 +7,7 @@ deleted with its files, so nothing is left on the server.
 
 Example::
 
-    result = await alice.send_files(
+    result = await alice.send(
         ["report.pdf", "data.csv"], to=["bob@example.org"], name="Alice", phone="+49 1",
         password_mode=PasswordMode.GENERATED, wait=True, timeout=300,
     )
@@ -16,8 +16,9 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,16 +26,12 @@ from attrs import define
 
 from ._enums import PasswordMode
 from ._errors import (
-    ApiVersionUnsupportedError,
     InvalidInputError,
-    NotFoundError,
-    ResponseParseError,
-    ServerError,
-    TransportError,
 )
 from ._models import SecurityMode, TransferStatus
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import DEFAULT_CLEANUP_TIMEOUT, SessionScope, check_timeout
+from ._threads import wait_through_cancellation
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
 from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
@@ -42,7 +39,7 @@ from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["SendResult", "made_anyway", "run_plan", "send_files"]
+__all__ = ["SendResult", "run_plan", "send"]
 
 logger = logging.getLogger("cryptshare_async")
 
@@ -71,7 +68,7 @@ class SendResult:
 OnCreated = Callable[[str], Awaitable[None]]
 
 
-async def send_files(
+async def send(
     sender: Sender,
     sources: Iterable[Source],
     *,
@@ -113,14 +110,16 @@ async def send_files(
     limit); an error of the wait (:class:`TransferFailedError`,
     :class:`WaitTimeoutError`) carries a note with the tracking id, since the transfer
     was sent. Before finalize, any failure or cancellation deletes the session (see
-    :func:`open_session` for ``cleanup_timeout``). A finalize whose answer is lost or
-    unreadable (connection error, timeout, 5xx, garbled body) is never repeated: the
-    status under the tracking id says whether the transfer was made (then it is
-    returned) or not (then the error is raised and the session deleted).
+    :meth:`Sender.session` for ``cleanup_timeout``), also when a file's clean-up
+    failed (:class:`BrokenSessionError`). A finalize whose answer is lost or unreadable
+    (connection error, timeout, 5xx, garbled body) is never repeated: the status under
+    the tracking id says whether the transfer was made (then it is returned) or not
+    (then the error is raised and the session deleted). Cancelled after the finalize
+    went out, the cancellation carries the transfer, if made, as ``exc.transfer``.
 
     Example::
 
-        result = await alice.send_files(["a.pdf"], to=[BOB], name="Alice", phone="1")
+        result = await alice.send(["a.pdf"], to=[BOB], name="Alice", phone="1")
     """
     settings = {
         "expiration_date": expiration_date,
@@ -182,48 +181,54 @@ async def run_plan(
     """create → update → upload → finalize for a checked plan (no waiting).
 
     ``on_created(tracking_id)`` runs before anything is uploaded; if it raises, the
-    session is deleted and nothing is sent.
+    session is deleted and nothing is sent. ``finalize()`` resolves an answer that does
+    not tell; if it still fails, the session is deleted, and a delete that finds the
+    session gone means the finalize went through after all: the status then decides.
     """
-    async with SessionScope(sender, plan, cleanup_timeout=cleanup_timeout) as session:
-        if on_created is not None:
-            await on_created(session.tracking_id)
-        uploaded = await session.upload_many(
-            plan.sources, concurrency=concurrency, checksum=checksum, progress=progress
-        )
-        try:
-            transfer = await session.finalize()
-        except (TransportError, ServerError, ResponseParseError) as exc:
-            transfer = await made_anyway(sender, session.tracking_id, exc)
-    files = tuple(item for item in uploaded if isinstance(item, UploadedFile))
-    return SendResult(transfer=transfer, files=files)
-
-
-async def made_anyway(sender: Sender, tracking_id: str, exc: Exception) -> Transfer:
-    """After a finalize whose answer was lost or unreadable (the server may have acted),
-    read the status under the tracking id: the transfer if it exists, else ``exc``.
-
-    Finalize is never repeated: if there is no transfer, the caller's session clean-up
-    deletes the session, so a finalize still on its way cannot deliver later either.
-    """
-    transfer = Transfer(sender, tracking_id)
+    scope = SessionScope(sender, plan, cleanup_timeout=cleanup_timeout)
+    finalizing = False
     try:
-        await transfer.status()
-    except ApiVersionUnsupportedError:
+        async with scope as session:
+            if on_created is not None:
+                await on_created(session.tracking_id)
+            uploaded = await session.upload_many(
+                plan.sources, concurrency=concurrency, checksum=checksum, progress=progress
+            )
+            finalizing = True
+            transfer = await session.finalize()
+    except BaseException as exc:
+        if finalizing and scope.cleanup == "gone" and scope.session is not None:
+            made = await _made_after_all(sender, scope.session.tracking_id, exc)
+            if made is not None and not isinstance(exc, asyncio.CancelledError):
+                return SendResult(transfer=made, files=_files(uploaded))
         raise
-    except NotFoundError:
-        raise exc from exc.__cause__  # not made: the session is still there
-    except Exception as unknown:
-        exc.add_note(
-            f"whether transfer {tracking_id} was made is unknown: reading its status failed"
-            f" too ({type(unknown).__name__}); read sender.transfer({tracking_id!r}).status()"
-            " before sending again"
-        )
-        raise exc from exc.__cause__
-    logger.info(
-        "finalize of %s failed (%s) but the transfer exists: adopted",
-        tracking_id,
-        type(exc).__name__,
-    )
+    return SendResult(transfer=transfer, files=_files(uploaded))
+
+
+def _files(uploaded: Sequence[UploadedFile | BaseException]) -> tuple[UploadedFile, ...]:
+    return tuple(item for item in uploaded if isinstance(item, UploadedFile))
+
+
+async def _made_after_all(sender: Sender, tracking_id: str, exc: BaseException) -> Transfer | None:
+    """The transfer under ``tracking_id`` if its status reads (within the client's
+    clean-up grace period, also through a cancellation); ``None`` otherwise. A
+    cancellation ``exc`` gets it as ``exc.transfer``."""
+    transfer = Transfer(sender, tracking_id)
+    reading = asyncio.ensure_future(transfer.status())
+    cancelled = await wait_through_cancellation(reading, bound=sender.client.cleanups.grace)
+    if not reading.done():
+        reading.cancel()
+        await wait_through_cancellation(reading)
+    if reading.cancelled() or reading.exception() is not None:
+        return None
+    logger.info("finalize of %s failed, but the transfer was made: adopted", tracking_id)
+    if isinstance(exc, asyncio.CancelledError):
+        exc.transfer = transfer  # type: ignore[attr-defined]
+        exc.add_note(f"transfer {tracking_id} was made: it is in this exception's .transfer")
+    elif cancelled:
+        cancel = asyncio.CancelledError()
+        cancel.transfer = transfer  # type: ignore[attr-defined]
+        raise cancel
     return transfer
 
 

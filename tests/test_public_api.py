@@ -20,6 +20,7 @@ EXPECTED = sorted(
         "ApiVersion",
         "ApiVersionUnsupportedError",
         "BadRequestError",
+        "BrokenSessionError",
         "BytesSource",
         "ChecksumAlgorithm",
         "ChecksumMismatchError",

@@ -8,7 +8,7 @@ caller's cleanup removes the registered file.
 Example::
 
     body = UploadBody(opened, algorithm=resolve_algorithm("SHA256"))
-    await sender.send(put_content_request(email, tracking_id, file_id), body=body)
+    await sender.request(put_content_request(email, tracking_id, file_id), body=body)
     body.digest  # the digest of the bytes sent
 """
 

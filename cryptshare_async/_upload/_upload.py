@@ -254,7 +254,7 @@ async def _register_and_send(
         )
         await _put(session, file_id, body)
     except BaseException as exc:
-        await _cleanup(session, file_id, exc)
+        await _cleanup(session, file_id, name, exc)
         raise
     return UploadedFile(
         file_id=file_id,
@@ -268,7 +268,7 @@ async def _register_and_send(
 
 async def _put(session: TransferSession, file_id: str, body: UploadBody) -> None:
     request = protocol.put_content_request(session.sender.email, session.tracking_id, file_id)
-    response = await session.send(request, body=body)
+    response = await session.request(request, body=body)
     protocol.raise_for_status(request, response)
     if not body.completed:
         raise UploadError(
@@ -323,11 +323,13 @@ def _check_chunk_size(chunk_size: int) -> None:
 # ---------------------------------------------------------------- cleanup
 
 
-async def _cleanup(session: TransferSession, file_id: str, exc: BaseException) -> None:
+async def _cleanup(session: TransferSession, file_id: str, name: str, exc: BaseException) -> None:
     """Remove the registered file, waiting for it at most the client's clean-up grace
     period, also if cancelled meanwhile (then the cancellation propagates after it); a
-    removal still running then goes on in the background."""
+    removal still running then goes on in the background. Until the removal succeeds
+    the session is marked broken: ``finalize()`` refuses, naming the file."""
     cleanups = session.sender.client.cleanups
+    session._mark_broken(file_id, name)
     task = cleanups.remove_file(session.tracking_id, file_id, session.remove_file)
     cancelled = await cleanups.wait(task)
     note_outcome(exc, task, f"the registered file {file_id}")

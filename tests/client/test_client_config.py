@@ -103,7 +103,7 @@ def test_reprs_hold_no_secrets() -> None:
     for obj in (
         client,
         sender,
-        sender.session("T1"),
+        sender.resume_session("T1"),
         sender.transfer("T1"),
         client.transport.settings,
     ):

@@ -110,7 +110,7 @@ async def test_register_with_a_bad_location_removes_the_file_named_in_the_body(
         FILES, status=201, headers={"Location": location}, payload={"data": {"fileId": "F1"}}
     )
     mocked.delete(f"{FILES}/F1", status=204)
-    session = client.sender("alice@example.com").session(TID)
+    session = client.sender("alice@example.com").resume_session(TID)
     with pytest.raises(ResponseParseError, match="file registration it created was deleted"):
         await session.register_file("a.txt", 1)
     assert len(calls(mocked, "DELETE", f"{FILES}/F1")) == 1
@@ -123,7 +123,7 @@ async def test_register_whose_body_and_location_disagree_removes_the_located_fil
         FILES, status=201, headers={"Location": f"{FILES}/F1"}, payload={"data": {"fileId": "F2"}}
     )
     mocked.delete(f"{FILES}/F1", status=204)
-    session = client.sender("alice@example.com").session(TID)
+    session = client.sender("alice@example.com").resume_session(TID)
     with pytest.raises(ResponseParseError, match="twice"):
         await session.register_file("a.txt", 1)
     assert len(calls(mocked, "DELETE", f"{FILES}/F1")) == 1
@@ -137,7 +137,7 @@ async def test_finalize_with_a_bad_location_says_the_transfer_exists(
     client: CryptshareClient, mocked: aioresponses, location: str
 ) -> None:
     mocked.post(f"{SESSIONS}/{TID}", status=201, headers={"Location": location})
-    session = client.sender("alice@example.com").session(TID)
+    session = client.sender("alice@example.com").resume_session(TID)
     with pytest.raises(ResponseParseError, match="finalized, so the transfer exists"):
         await session.finalize()
     with pytest.raises(Exception, match="already finalized"):
@@ -149,5 +149,5 @@ async def test_finalize_accepts_the_transfer_location(
     client: CryptshareClient, mocked: aioresponses
 ) -> None:
     mocked.post(f"{SESSIONS}/{TID}", status=201, headers={"Location": f"{USER}/transfers/{TID}"})
-    transfer = await client.sender("alice@example.com").session(TID).finalize()
+    transfer = await client.sender("alice@example.com").resume_session(TID).finalize()
     assert transfer.tracking_id == TID

@@ -204,10 +204,10 @@ async def test_a_download_error_says_how_many_attempts() -> None:
 )
 async def test_a_single_attempt_is_not_mentioned(request_: ApiRequest, retry: RetryPolicy) -> None:
     mock = MockTransport(answers(UNAVAILABLE))
-    response = await client_with(mock, retry=retry).send(request_)
+    response = await client_with(mock, retry=retry).request(request_)
     assert response.status == 503 and len(mock.calls) == 1
     with pytest.raises(TransportError) as caught:
-        await client_with(MockTransport(answers(TransportError("reset"))), retry=retry).send(
+        await client_with(MockTransport(answers(TransportError("reset"))), retry=retry).request(
             request_
         )
     assert caught.value.attempts == 1

@@ -91,7 +91,7 @@ async def test_non_idempotent_requests_are_not_retried() -> None:
     async with client_with(mock) as client:
         request = protocol.token_request("alice@example.com", "123456")
         with pytest.raises(ServerError):
-            protocol.json_data(request, await client.send(request))
+            protocol.json_data(request, await client.request(request))
     assert len(mock.calls) == 1
 
 
@@ -134,7 +134,7 @@ async def test_foreign_failures_become_scrubbed_transport_errors(failure: object
     async with client_with(mock) as client:
         request = protocol.get_session_request("alice@example.com", "T1")
         with pytest.raises(TransportError) as caught:
-            await client.send(request, token=TOKEN)
+            await client.request(request, token=TOKEN)
     error = caught.value
     assert error.__cause__ is None and error.__context__ is None
     assert "failed in the transport" in str(error)
@@ -146,11 +146,11 @@ async def test_the_body_is_recorded_and_its_own_error_passes_through() -> None:
     mock = MockTransport(lambda request, headers: ApiResponse(200, {}, b""))
     request = protocol.put_content_request("alice@example.com", "T1", "F1")
     async with client_with(mock) as client:
-        await client.send(request, token=TOKEN, body=Body([b"ab", b"cd"]))
+        await client.request(request, token=TOKEN, body=Body([b"ab", b"cd"]))
         assert mock.calls[-1].body == b"abcd"
         integrity = ValueError("the checksum does not match")
         with pytest.raises(ValueError) as caught:
-            await client.send(request, token=TOKEN, body=Body([b"ab"], fail=integrity))
+            await client.request(request, token=TOKEN, body=Body([b"ab"], fail=integrity))
     assert caught.value is integrity  # unchanged and not retried
     assert len(mock.calls) == 1
 

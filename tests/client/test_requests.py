@@ -216,7 +216,7 @@ async def test_state_update_delete(client: CryptshareClient, mocked: aioresponse
     mocked.get(url, payload={"data": SESSION_JSON, "meta": {}})
     mocked.patch(url, payload={"data": SESSION_JSON, "meta": {}}, repeat=True)
     mocked.delete(url, status=204)
-    session = sender.session(TID)
+    session = sender.resume_session(TID)
     state = await session.state()
     assert state.file_checksum_algorithm == "SHA-256"
     assert state.files is not None and state.files[0].file_name == "a.txt"
@@ -257,7 +257,7 @@ async def test_update_argument_errors_send_nothing(
     client: CryptshareClient, mocked: aioresponses
 ) -> None:
     sender = await verified(client, mocked)
-    session = sender.session(TID)
+    session = sender.resume_session(TID)
     with pytest.raises(InvalidInputError, match="at least one"):
         await session.update()
     with pytest.raises(InvalidInputError, match="MANUAL needs"):
@@ -290,7 +290,7 @@ async def test_finalize_and_transfer_status(client: CryptshareClient, mocked: ai
         },
     }
     mocked.get(transfer_url, payload={"data": status_json, "meta": {}})
-    transfer = await sender.session(TID).finalize()
+    transfer = await sender.resume_session(TID).finalize()
     assert transfer.tracking_id == TID
     finalize = only_call(mocked, "POST", session_url)
     assert finalize.get("json") is None
@@ -314,7 +314,7 @@ async def test_register_and_remove_file_and_confidential_message(
     mocked.patch(
         f"{API}/users/{ALICE_PATH}/transfer-sessions/{TID}", payload={"data": SESSION_JSON}
     )
-    session = sender.session(TID)
+    session = sender.resume_session(TID)
     file_id = await session.register_file("Invoice.pdf", 13987, "737b6a93")
     assert file_id == "a58dFp1Tr7"
     assert only_call(mocked, "POST", files_url)["json"] == {
@@ -340,7 +340,7 @@ async def test_register_without_checksum_omits_it(
     sender = await verified(client, mocked)
     files_url = f"{API}/users/{ALICE_PATH}/transfer-sessions/{TID}/files"
     mocked.post(files_url, status=201, headers={"Location": "files/F9"})
-    assert await sender.session(TID).register_file("a.txt", 0) == "F9"
+    assert await sender.resume_session(TID).register_file("a.txt", 0) == "F9"
     assert only_call(mocked, "POST", files_url)["json"] == {"fileName": "a.txt", "size": 0}
 
 
@@ -410,7 +410,7 @@ async def test_api_error_is_typed_and_secret_free(
     url = f"{API}/users/{ALICE_PATH}/transfer-sessions/{TID}"
     mocked.post(url, status=409, payload={"errorCode": 2001, "errorMessage": "no files"})
     with pytest.raises(RuleViolationError) as caught:
-        await sender.session(TID).finalize()
+        await sender.resume_session(TID).finalize()
     text = str(caught.value) + repr(caught.value)
     assert "2001" in text and "no files" in text
     assert "tok-SECRET-123" not in text and CID not in text
@@ -463,7 +463,7 @@ async def test_rejected_token_is_refreshed_once(
     mocked.get(url, status=403, payload={"errorCode": 3002, "errorMessage": "invalid"})
     mocked.get(url, payload={"data": SESSION_JSON})
     sender = client.sender(ALICE)
-    await sender.session(TID).state()
+    await sender.resume_session(TID).state()
     tokens = [c.kwargs["headers"]["X-CS-VerificationToken"] for c in calls(mocked, "GET", url)]
     assert tokens == ["old", "new"]
 
@@ -473,7 +473,7 @@ async def test_without_auto_verify_a_missing_token_explains_and_sends_nothing(
 ) -> None:
     sender = client.sender(ALICE, auto_verify=False)
     with pytest.raises(VerificationError, match="request_email_code"):
-        await sender.session(TID).state()
+        await sender.resume_session(TID).state()
     assert not mocked.requests
 
 
@@ -503,7 +503,7 @@ async def test_expired_token_is_fetched_again(
     mocked.get(f"{API}/users/{ALICE_PATH}/transfer-sessions/{TID}", payload={"data": SESSION_JSON})
     sender = client.sender(ALICE)
     await sender.verify_with_client_id()
-    await sender.session(TID).state()
+    await sender.resume_session(TID).state()
     headers = only_call(mocked, "GET", f"{API}/users/{ALICE_PATH}/transfer-sessions/{TID}")[
         "headers"
     ]

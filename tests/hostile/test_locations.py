@@ -78,11 +78,11 @@ async def create(client: CryptshareClient) -> object:
 
 
 async def register(client: CryptshareClient) -> object:
-    return await client.sender(SENDER).session(TID).register_file("a.txt", 3)
+    return await client.sender(SENDER).resume_session(TID).register_file("a.txt", 3)
 
 
 async def finalize(client: CryptshareClient) -> object:
-    return await client.sender(SENDER).session(TID).finalize()
+    return await client.sender(SENDER).resume_session(TID).finalize()
 
 
 KINDS: dict[str, tuple[str, Operation, str, str]] = {

@@ -50,16 +50,16 @@ async def create_session(client: CryptshareClient, folder: Path) -> object:
 
 
 async def register_file(client: CryptshareClient, folder: Path) -> object:
-    return await client.sender(SENDER).session(TID).register_file("a.txt", 3)
+    return await client.sender(SENDER).resume_session(TID).register_file("a.txt", 3)
 
 
 async def upload_content(client: CryptshareClient, folder: Path) -> object:
-    session = client.sender(SENDER).session(TID)
+    session = client.sender(SENDER).resume_session(TID)
     return await session.upload_content("F1", b"abc", algorithm="SHA-256")
 
 
 async def finalize(client: CryptshareClient, folder: Path) -> object:
-    return await client.sender(SENDER).session(TID).finalize()
+    return await client.sender(SENDER).resume_session(TID).finalize()
 
 
 async def transfer_status(client: CryptshareClient, folder: Path) -> object:
@@ -237,7 +237,7 @@ async def test_broken_answers_to_an_upload_remove_the_registered_file(
     connect: Connect, case: str
 ) -> None:
     async with connect(upload_route(BROKEN[case])) as (server, client):
-        session = client.sender(SENDER).session(TID)
+        session = client.sender(SENDER).resume_session(TID)
         with pytest.raises(CryptshareError) as caught:
             await session.upload(b"abc", file_name="a.txt")
     assert_typed_and_clean(caught.value)

@@ -59,7 +59,7 @@ async def make_transfer(
             checksum = checksums[name]  # type: ignore[assignment]
         file_id = await session.register_file(name, len(content), checksum)
         request = protocol.put_content_request(sender.email, session.tracking_id, file_id)
-        protocol.raise_for_status(request, await sender.send(request, body=BytesBody(content)))
+        protocol.raise_for_status(request, await sender.request(request, body=BytesBody(content)))
     return await session.finalize()
 
 

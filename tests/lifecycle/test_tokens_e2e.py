@@ -118,7 +118,7 @@ async def test_requests_not_bound_to_a_session_fetch_once_and_retry(
 ) -> None:
     first, token_a, _second, token_b = await two_sessions(client, alice)
     revoke(emu, token_b)
-    handle = alice.session(first.tracking_id)  # made elsewhere: uses the current token
+    handle = alice.resume_session(first.tracking_id)  # made elsewhere: uses the current token
     await alice.verify_with_client_id()
     await alice.transfer_policy([BOB])  # a fresh token: no retry needed
     revoke(emu, await current_token(client))

@@ -74,7 +74,7 @@ async def test_a_slow_upload_outlives_the_sessions_total_timeout() -> None:
 
     async with Peer(ok) as peer, short_session() as session:
         client = CryptshareClient(peer.url, client_id=CID, session=session)
-        answer = await client.send(ApiRequest("PUT", "/slow"), body=SlowBody())
+        answer = await client.request(ApiRequest("PUT", "/slow"), body=SlowBody())
     assert answer.status == 200
     assert peer.seen[0].body == b"x" * SlowBody.size
 
@@ -141,7 +141,7 @@ async def test_a_session_raising_for_status_still_gets_typed_errors() -> None:
         aiohttp.ClientSession(raise_for_status=True) as session,
     ):
         client = CryptshareClient(peer.url, client_id=CID, session=session)
-        answer = await client.send(ApiRequest("GET", "/missing"))
+        answer = await client.request(ApiRequest("GET", "/missing"))
     assert answer.status == 404
 
 

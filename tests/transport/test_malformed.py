@@ -61,7 +61,7 @@ def session_request() -> protocol.ApiRequest:
 async def test_malformed_answers_are_typed_and_not_retried(raw: bytes) -> None:
     async with RawServer(lambda n: raw) as server, client_for(server.url) as client:
         with pytest.raises(MalformedResponseError) as caught:
-            await client.send(session_request(), token=TOKEN)
+            await client.request(session_request(), token=TOKEN)
     error = caught.value
     assert isinstance(error, TransportError) and isinstance(error, ResponseParseError)
     assert error.method == "GET" and error.path.endswith("/transfer-sessions/T1")
@@ -75,7 +75,7 @@ async def test_a_truncated_body_is_a_transport_error_and_retried() -> None:
     raw = OK_HEAD + b'Content-Length: 100\r\n\r\n{"data":'
     async with RawServer(lambda n: raw) as server, client_for(server.url) as client:
         with pytest.raises(TransportError) as caught:
-            await client.send(session_request(), token=TOKEN)
+            await client.request(session_request(), token=TOKEN)
     assert type(caught.value) is TransportError
     assert "ClientPayloadError" in str(caught.value)
     assert server.requests == 2
@@ -87,7 +87,7 @@ async def test_the_recipient_password_is_not_in_the_error() -> None:
     raw = MALFORMED["bad header line"]
     async with RawServer(lambda n: raw) as server, client_for(server.url) as client:
         with pytest.raises(MalformedResponseError) as caught:
-            await client.send(request)
+            await client.request(request)
     assert b"X-CS-Password" in server.heads[0]
     assert_no_secret(caught.value)
 
@@ -97,7 +97,7 @@ async def test_a_gzip_bomb_stops_at_the_limit() -> None:
     assert len(BOMB) < (1 << 20)  # under 1 MiB on the wire, 64 MiB decompressed
     async with RawServer(lambda n: raw) as server, client_for(server.url) as client:
         with pytest.raises(ResponseTooLargeError) as caught:
-            await client.send(session_request(), token=TOKEN)
+            await client.request(session_request(), token=TOKEN)
     assert caught.value.limit == 4 * 1024 * 1024
     assert "max_response_bytes" in str(caught.value)
     assert server.requests == 1
@@ -132,7 +132,7 @@ async def _json(client: object) -> object:
 
     assert isinstance(client, CryptshareClient)
     request = session_request()
-    return protocol.json_data(request, await client.send(request, token=TOKEN))
+    return protocol.json_data(request, await client.request(request, token=TOKEN))
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ async def test_a_stalled_server_times_out_without_retry() -> None:
         async with client:
             async with asyncio.timeout(10):  # a bound, not a measurement
                 with pytest.raises(RequestTimeoutError) as caught:
-                    await client.send(session_request(), token=TOKEN)
+                    await client.request(session_request(), token=TOKEN)
     assert isinstance(caught.value, TimeoutError)
     assert server.requests == 1
     assert_no_secret(caught.value)
@@ -176,7 +176,7 @@ async def test_connection_refused_is_retried_then_typed() -> None:
     client = client_for(url, retry=RetryPolicy(max_attempts=3, backoff_base=0, backoff_max=0))
     async with client:
         with pytest.raises(TransportError) as caught:
-            await client.send(session_request(), token=TOKEN)
+            await client.request(session_request(), token=TOKEN)
     assert type(caught.value) is TransportError
     assert "ClientConnectorError" in str(caught.value) or "Connect" in str(caught.value)
     assert_no_secret(caught.value)

@@ -404,7 +404,7 @@ async def test_duplicate_names(emu: Emulator, session: TransferSession) -> None:
     with pytest.raises(InvalidInputError, match="already in transfer session"):
         await session.upload(BytesSource(b"two", name="same.txt"))
     # a name taken through another handle is seen in the session's state
-    other = session.sender.session(session.tracking_id)
+    other = session.sender.resume_session(session.tracking_id)
     with pytest.raises(InvalidInputError, match="already in transfer session"):
         await other.upload(BytesSource(b"three", name="same.txt"))
     assert stored_files(emu, session) == {"same.txt": b"one"}

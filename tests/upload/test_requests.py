@@ -56,7 +56,7 @@ async def test_register_then_put(mode: ChecksumMode, checksum: str | None) -> No
         )  # fmt: skip
         mock.put(f"{SESSION}/files/a58dFp1Tr7/content", callback=on_put)
         async with CryptshareClient(BASE, client_id=CLIENT_ID) as client:
-            session = client.sender("alice@example.com").session("20240522-065711-H8UoUSI6")
+            session = client.sender("alice@example.com").resume_session("20240522-065711-H8UoUSI6")
             uploaded = await session.upload(BytesSource(DATA, name="a.txt"), checksum=mode)
 
         (register,) = _calls(mock, "POST", f"{SESSION}/files")
@@ -90,7 +90,7 @@ async def test_failed_put_removes_the_file() -> None:
         )
         mock.delete(f"{SESSION}/files/f1", status=204)
         async with CryptshareClient(BASE, client_id=CLIENT_ID) as client:
-            session = client.sender("alice@example.com").session("20240522-065711-H8UoUSI6")
+            session = client.sender("alice@example.com").resume_session("20240522-065711-H8UoUSI6")
             with pytest.raises(Exception, match="2001"):
                 await session.upload(BytesSource(DATA, name="a.txt"))
         assert len(_calls(mock, "DELETE", f"{SESSION}/files/f1")) == 1

@@ -41,7 +41,7 @@ def finalizes(emu: Emulator) -> list[str]:
 async def test_a_transfer_made_despite_a_garbled_answer_is_returned(
     emu: Emulator, alice: Sender, garbled: Emulator
 ) -> None:
-    result = await alice.send_files(
+    result = await alice.send(
         [BytesSource(b"data", name="a.bin")], to=[BOB], name="Alice", phone="1", wait=True
     )
     assert result.tracking_id in emu.store.transfers
@@ -67,7 +67,7 @@ async def test_a_finalize_refused_before_acting_raises_and_cleans_up(
 ) -> None:
     emu.add_fault(FaultRule(method="POST", path=FINALIZE, regex=True, status=502))
     with pytest.raises(ServerError):
-        await alice.send_files([BytesSource(b"d", name="a.bin")], to=[BOB], name="A", phone="1")
+        await alice.send([BytesSource(b"d", name="a.bin")], to=[BOB], name="A", phone="1")
     assert emu.store.transfers == {} and open_sessions(emu) == []
     assert len(finalizes(emu)) == 1
 
@@ -76,7 +76,7 @@ async def test_an_unknown_outcome_is_said(emu: Emulator, alice: Sender) -> None:
     emu.add_fault(FaultRule(method="POST", path=FINALIZE, regex=True, status=500))
     emu.add_fault(FaultRule(method="GET", path="*/transfers/*", status=500))
     with pytest.raises(ServerError) as caught:
-        await alice.send_files([BytesSource(b"d", name="a.bin")], to=[BOB], name="A", phone="1")
+        await alice.send([BytesSource(b"d", name="a.bin")], to=[BOB], name="A", phone="1")
     notes = " ".join(caught.value.__notes__)
     assert "is unknown" in notes and "status()" in notes
     assert emu.store.transfers == {} and open_sessions(emu) == []

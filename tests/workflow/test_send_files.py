@@ -1,4 +1,4 @@
-"""``sender.send_files(...)``: files to a finalized transfer in one call; before
+"""``sender.send(...)``: files to a finalized transfer in one call; before
 finalize, any failure or cancellation leaves nothing on the server."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ async def test_files_become_an_active_transfer(
     path = tmp_path / "report.pdf"
     path.write_bytes(DATA)
     seen: list[tuple[int, int]] = []
-    result = await alice.send_files(
+    result = await alice.send(
         [path, BytesSource(b"notes", name="notes.txt")],
         to=[BOB],
         name="Alice",
@@ -68,9 +68,7 @@ async def test_files_become_an_active_transfer(
 
 
 async def test_without_wait_there_is_no_status(emu: Emulator, alice: Sender) -> None:
-    result = await alice.send_files(
-        [BytesSource(DATA, name="a.bin")], to=[BOB], name="Alice", phone="1"
-    )
+    result = await alice.send([BytesSource(DATA, name="a.bin")], to=[BOB], name="Alice", phone="1")
     assert result.status is None
     assert result.tracking_id in emu.store.transfers
     assert not any(r.startswith("PATCH") for r in requests_sent(emu))  # no settings given
@@ -99,7 +97,7 @@ async def test_a_failing_source_leaves_nothing(
     emu: Emulator, alice: Sender, source: Any, error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        await alice.send_files(
+        await alice.send(
             [BytesSource(DATA, name="fine.bin"), source()],
             to=[BOB],
             name="Alice",
@@ -117,7 +115,7 @@ async def test_a_raising_progress_callback_leaves_nothing(emu: Emulator, alice: 
             raise Boom("enough")
 
     with pytest.raises(Boom, match="enough"):
-        await alice.send_files(
+        await alice.send(
             [BytesSource(DATA, name="a.bin")], to=[BOB], name="Alice", phone="1", progress=progress
         )
     assert open_sessions(emu) == [] and emu.store.transfers == {}
@@ -126,7 +124,7 @@ async def test_a_raising_progress_callback_leaves_nothing(emu: Emulator, alice: 
 async def test_a_server_error_leaves_nothing(emu: Emulator, alice: Sender) -> None:
     emu.add_fault(FaultRule(method="PUT", path="*/content", status=500))
     with pytest.raises(ServerError) as caught:
-        await alice.send_files([BytesSource(DATA, name="a.bin")], to=[BOB], name="Alice", phone="1")
+        await alice.send([BytesSource(DATA, name="a.bin")], to=[BOB], name="Alice", phone="1")
     assert open_sessions(emu) == [] and emu.store.transfers == {}
     assert getattr(caught.value, "__notes__", []) == []  # the clean-up went through
 
@@ -140,7 +138,7 @@ async def test_a_cancellation_leaves_nothing(emu: Emulator, alice: Sender, step:
         path = r".*/transfer-sessions/[^/]+"
     emu.add_fault(FaultRule(method=method, path=path, regex=step == "finalize", delay=20, times=1))
     task = asyncio.create_task(
-        alice.send_files(
+        alice.send(
             [BytesSource(DATA, name="a.bin")],
             to=[BOB],
             name="Alice",
@@ -162,7 +160,7 @@ async def test_a_cancellation_leaves_nothing(emu: Emulator, alice: Sender, step:
 async def test_a_failed_wait_says_the_transfer_was_sent(emu: Emulator, alice: Sender) -> None:
     emu.add_fault(FaultRule(method="GET", path="*/transfers/*", delay=5))
     with pytest.raises(TimeoutError) as caught:
-        await alice.send_files(
+        await alice.send(
             [BytesSource(b"x", name="a.bin")],
             to=[BOB],
             name="Alice",
@@ -209,7 +207,7 @@ async def test_bad_arguments_are_refused_before_any_request(
     }
     sources = arguments.pop("sources")
     with pytest.raises(InvalidInputError) as caught:
-        await alice.send_files(sources, **arguments)
+        await alice.send(sources, **arguments)
     assert SECRET not in str(caught.value)
     assert requests_sent(emu) == []
     assert transfers_by_file(emu) == {}

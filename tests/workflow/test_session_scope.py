@@ -1,4 +1,4 @@
-"""``async with sender.open_session(...)``: created (and updated) on entry, deleted when
+"""``async with sender.session(...)``: created (and updated) on entry, deleted when
 the block fails or is cancelled before finalize, the delete shielded and bounded."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class Boom(Exception):
 
 
 async def test_the_session_is_created_with_its_settings(emu: Emulator, alice: Sender) -> None:
-    scope = alice.open_session(
+    scope = alice.session(
         to=[BOB], name="Alice", phone="+49 1", show_file_names=False, sender_language="de"
     )
     assert isinstance(scope, SessionScope)
@@ -46,7 +46,7 @@ async def test_the_session_is_created_with_its_settings(emu: Emulator, alice: Se
 
 
 async def test_no_settings_no_update(emu: Emulator, alice: Sender) -> None:
-    async with alice.open_session(to=[BOB], name="Alice", phone="1"):
+    async with alice.session(to=[BOB], name="Alice", phone="1"):
         pass
     assert [r for r in requests_sent(emu) if "transfer-sessions" in r] == [
         "POST /api/users/alice@example.com/transfer-sessions"
@@ -57,7 +57,7 @@ async def test_an_exception_deletes_the_session(emu: Emulator, alice: Sender) ->
     error = Boom("mine")
 
     async def block() -> None:
-        async with alice.open_session(to=[BOB], name="Alice", phone="1") as session:
+        async with alice.session(to=[BOB], name="Alice", phone="1") as session:
             await session.upload(BytesSource(b"x" * 1000, name="a.bin"))
             raise error
 
@@ -73,7 +73,7 @@ async def test_a_cancellation_deletes_the_session(emu: Emulator, alice: Sender) 
     created: list[str] = []
 
     async def block() -> None:
-        async with alice.open_session(to=[BOB], name="Alice", phone="1") as session:
+        async with alice.session(to=[BOB], name="Alice", phone="1") as session:
             created.append(session.tracking_id)
             await session.upload(BytesSource(b"x" * 1000, name="a.bin"))
             entered.set()
@@ -92,7 +92,7 @@ async def test_a_finalized_session_is_left_alone(emu: Emulator, alice: Sender) -
     made: list[Transfer] = []
 
     async def block() -> None:
-        async with alice.open_session(to=[BOB], name="Alice", phone="1") as session:
+        async with alice.session(to=[BOB], name="Alice", phone="1") as session:
             await session.upload(BytesSource(b"x" * 1000, name="a.bin"))
             made.append(await session.finalize())
             raise Boom
@@ -107,7 +107,7 @@ async def test_a_finalized_session_is_left_alone(emu: Emulator, alice: Sender) -
 async def test_a_failed_update_deletes_the_session(emu: Emulator, alice: Sender) -> None:
     far = datetime.now(UTC) + timedelta(days=10_000)  # beyond the server's retention
     with pytest.raises(RuleViolationError):
-        async with alice.open_session(to=[BOB], name="Alice", phone="1", expiration_date=far):
+        async with alice.session(to=[BOB], name="Alice", phone="1", expiration_date=far):
             pytest.fail("the block must not run")
     assert any(r.startswith("POST") for r in requests_sent(emu))
     assert open_sessions(emu) == []
@@ -120,7 +120,7 @@ async def test_a_failed_delete_warns_and_notes(
     opened: list[TransferSession] = []
 
     async def block() -> None:
-        async with alice.open_session(
+        async with alice.session(
             to=[BOB],
             name="Alice",
             phone="1",
@@ -144,7 +144,7 @@ async def test_a_stalled_delete_is_given_up_in_time(emu: Emulator, alice: Sender
     emu.add_fault(FaultRule(method="DELETE", path="*/transfer-sessions/*", delay=20))
     started = time.monotonic()
     with pytest.raises(Boom) as caught:
-        async with alice.open_session(to=[BOB], name="Alice", phone="1", cleanup_timeout=0.3):
+        async with alice.session(to=[BOB], name="Alice", phone="1", cleanup_timeout=0.3):
             raise Boom
     assert time.monotonic() - started < 5
     assert "no answer within 0.3 s" in " ".join(caught.value.__notes__)
@@ -157,7 +157,7 @@ async def test_a_cancellation_during_the_clean_up_waits_for_it(
     failing = asyncio.Event()
 
     async def block() -> None:
-        async with alice.open_session(to=[BOB], name="Alice", phone="1"):
+        async with alice.session(to=[BOB], name="Alice", phone="1"):
             failing.set()
             raise Boom
 
@@ -196,6 +196,6 @@ async def test_bad_arguments_are_refused_before_any_request(
 ) -> None:
     arguments: dict[str, Any] = {"to": [BOB], "name": "Alice", "phone": "1", **kwargs}
     with pytest.raises(InvalidInputError) as caught:
-        alice.open_session(**arguments)
+        alice.session(**arguments)
     assert SECRET not in str(caught.value)
     assert requests_sent(emu) == []
