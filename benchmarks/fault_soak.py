@@ -20,8 +20,9 @@ cannot be read stops the retries ("unresolved"); otherwise it sends again.
 
 Part 2, a journaled batch. ``--batch-jobs`` jobs through ``send_many`` with an
 ``SQLiteJournal`` in a child process, under the same faults, killed with SIGKILL after a
-random number of API requests, ``--kills`` times, then run to the end (again, while jobs
-fail on faults, up to 6 runs). All runs share the journal file and a ``FileTokenStore``.
+random number of API requests, ``--kills`` times, then run to the end in this process
+(again while jobs fail on faults, up to ``MAX_RUNS`` runs). All runs share the journal
+file and a ``FileTokenStore``.
 
 Counts (what the emulator holds at the end, after waiting out delayed requests):
 
@@ -102,6 +103,23 @@ REQUIRED_ZERO = (
 #: Fault kinds after which the emulator has acted on the request (or will, after a delay).
 ACTED = frozenset({"timeout", "lose-drop", "lose-truncate", "lose-502"})
 BATCH_CONCURRENCY = 4
+#: Runs of the batch after the kills, at most (under faults some jobs fail each run).
+MAX_RUNS = 12
+FAULT_KINDS = (
+    "500",
+    "503",
+    "429",
+    "delay",
+    "timeout",
+    "drop-body",
+    "lose-drop",
+    "lose-truncate",
+    "lose-502",
+)
+#: What each caller was told, per key: ("delivered" | "failed" | "unresolved", tracking id).
+Verdicts = dict[str, tuple[str, "str | None"]]
+#: API requests of one send: create, GET of the session, register, PUT, finalize (+ retries).
+REQUESTS_PER_SEND = 6
 
 
 @dataclass(frozen=True)
@@ -117,30 +135,41 @@ class SoakConfig:
 
 
 def fault_rules(rate: float, read_timeout: float, size: int) -> list[tuple[str, FaultRule]]:
-    """One rule per kind; together they fire on about ``rate`` of the API requests.
+    """One rule per kind; each kind fires on about ``rate / kinds`` of the API requests.
 
-    The injector tries the rules in order and the first that fires wins, so rule ``i``
-    gets the probability that makes each kind fire on ``rate / kinds`` of the requests.
+    The injector tries the rules in order and the first that fires wins, so each rule's
+    probability is raised by what the rules before it take. ``drop-body`` matches only
+    the content uploads (one request in about :data:`REQUESTS_PER_SEND`), so it comes
+    first, with its probability scaled up by that.
     """
-    api = "/api/*"
-    kinds: list[tuple[str, dict[str, Any]]] = [
+    share = rate / len(FAULT_KINDS)
+    rules = [
+        (
+            "drop-body",
+            FaultRule(
+                method="PUT",
+                path="*/content",
+                drop_after_bytes=size // 2,
+                probability=min(1.0, share * REQUESTS_PER_SEND),
+            ),
+        )
+    ]
+    others: list[tuple[str, dict[str, Any]]] = [
         ("500", {"status": 500}),
         ("503", {"status": 503}),
         ("429", {"status": 429, "retry_after": 0.05}),
         ("delay", {"delay": 0.05}),
         ("timeout", {"delay": read_timeout + 0.5}),
-        ("drop-body", {"method": "PUT", "path": "*/content", "drop_after_bytes": size // 2}),
         ("lose-drop", {"lose_answer": "drop"}),
         ("lose-truncate", {"lose_answer": "truncate"}),
         ("lose-502", {"lose_answer": "bad_gateway"}),
     ]
-    share = rate / len(kinds)
-    rules = []
-    left = 1.0  # probability that no earlier rule fired
-    for label, options in kinds:
-        probability = min(1.0, share / left)
+    left = 1.0  # the share of requests no earlier rule took
+    for label, options in others:
+        rules.append(
+            (label, FaultRule(path="/api/*", probability=min(1.0, share / left), **options))
+        )
         left -= share
-        rules.append((label, FaultRule(**{"path": api, **options, "probability": probability})))
     return rules
 
 
@@ -297,8 +326,16 @@ def batch_jobs(config: SoakConfig) -> list[SendJob]:
 
 
 async def batch_child(url: str, client_id: str, folder: Path, config: SoakConfig) -> None:
-    """Run the batch once (in a child process); print how many jobs succeeded."""
+    """Run the batch once in a child process; print what each job gave."""
     random.seed(config.seed)
+    summary = await run_batch_once(url, client_id, folder, config)
+    print("RESULT " + json.dumps(summary), flush=True)
+
+
+async def run_batch_once(
+    url: str, client_id: str, folder: Path, config: SoakConfig
+) -> dict[str, Any]:
+    """Run the batch once: ``{"sent": {key: tracking id}, "failed": {key: error}}``."""
     store = FileTokenStore(folder / "tokens.json")
     timeouts = Timeouts(read=config.read_timeout)
     async with (
@@ -321,7 +358,7 @@ async def batch_child(url: str, client_id: str, folder: Path, config: SoakConfig
             if not isinstance(r, SendResult)
         },
     }
-    print("RESULT " + json.dumps(summary), flush=True)
+    return summary
 
 
 async def run_batch_child(
@@ -386,7 +423,7 @@ def expected_content(config: SoakConfig) -> dict[str, bytes]:
 def judge(
     emu: Emulator,
     expected: dict[str, bytes],
-    verdicts: dict[str, tuple[str, str | None]],
+    verdicts: Verdicts,
     report: Report,
 ) -> None:
     """Compare what the callers were told with what the emulator holds (for the
@@ -462,25 +499,13 @@ async def soak(config: SoakConfig, folder: Path) -> Report:
     async with Emulator(emulator_config) as emu:
         port = int(emu.url.rsplit(":", 1)[1])
         fds_before = fd_count()
-        expected = expected_content(config)
-        timeouts = Timeouts(read=config.read_timeout)
-        async with CryptshareClient(emu.url, client_id=emu.client_id, timeouts=timeouts) as client:
-            sender = client.sender(SENDER)
-            await sender.verify_with_client_id()
-            for _, rule in rules:
-                emu.add_fault(rule)
-            gate = asyncio.Semaphore(config.concurrency)
-
-            async def one(key: str) -> Outcome:
-                async with gate:
-                    return await logical_send(sender, key, expected[key])
-
-            started = time.perf_counter()
-            outcomes = await asyncio.gather(*(one(key) for key in expected))
-            elapsed = time.perf_counter() - started
-            fired = len(emu.fired_faults)
-            api_requests = sum(1 for r in emu.requests if r.path.startswith("/api/"))
-            emu.clear_faults()
+        expected, verdicts = await run_sends(emu, config, rules, report)
+        kills = 0
+        if config.batch_jobs:
+            batch_expected, batch_verdicts, kills = await run_batch(
+                emu, config, folder, rules, report
+            )
+        emu.clear_faults()
         await asyncio.sleep(config.read_timeout + 1.0)  # delayed requests land meanwhile
         await settle(lambda: not client_tasks() and not our_threads() and not sockets_to(port))
         await settle(lambda: fd_count() <= fds_before)
@@ -488,22 +513,50 @@ async def soak(config: SoakConfig, folder: Path) -> Report:
         report.counts["leaked threads"] = len(our_threads())
         report.counts["leaked fds"] = max(0, fd_count() - fds_before)
         report.counts["leaked sockets"] = sockets_to(port)
-        report.faults.update(kind_of(f.rule, rules) for f in emu.fired_faults)
-        verdicts = {o.key: (o.verdict, o.tracking_id) for o in outcomes}
         judge(emu, expected, verdicts, report)
-        retried = sum(1 for o in outcomes if o.attempts > 1)
-        report.lines.append(
-            f"part 1: {config.sends} logical sends (concurrency {config.concurrency}) in"
-            f" {elapsed:.1f} s; {api_requests} API requests, {fired} faults"
-            f" ({fired / max(1, api_requests):.0%}); {retried} sends retried by the caller"
-        )
-        errors = Counter(e for o in outcomes for e in o.errors)
-        report.lines.append(f"errors the caller saw: {dict(errors.most_common())}")
-
-        # Part 2: the journaled batch, killed and resumed, under the same faults.
-        kills = await run_batch(emu, config, folder, rules, report) if config.batch_jobs else 0
+        if config.batch_jobs:
+            batch_report = Report()
+            judge(emu, batch_expected, batch_verdicts, batch_report)
+            for name in ("lost", "duplicates", "delivered after failure", "orphan files"):
+                report.counts[name] += batch_report.counts[name]
+            report.counts["batch jobs failed"] = batch_report.counts["failed"]
         count_leftovers(emu, rules, kills, report)
     return report
+
+
+async def run_sends(
+    emu: Emulator, config: SoakConfig, rules: list[tuple[str, FaultRule]], report: Report
+) -> tuple[dict[str, bytes], Verdicts]:
+    """Part 1: the logical sends; what each caller was told."""
+    expected = expected_content(config)
+    timeouts = Timeouts(read=config.read_timeout)
+    async with CryptshareClient(emu.url, client_id=emu.client_id, timeouts=timeouts) as client:
+        sender = client.sender(SENDER)
+        await sender.verify_with_client_id()
+        for _, rule in rules:
+            emu.add_fault(rule)
+        gate = asyncio.Semaphore(config.concurrency)
+
+        async def one(key: str) -> Outcome:
+            async with gate:
+                return await logical_send(sender, key, expected[key])
+
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(one(key) for key in expected))
+        elapsed = time.perf_counter() - started
+        emu.clear_faults()
+    fired = len(emu.fired_faults)
+    api_requests = sum(1 for r in emu.requests if r.path.startswith("/api/"))
+    report.faults.update(kind_of(f.rule, rules) for f in emu.fired_faults)
+    retried = sum(1 for o in outcomes if o.attempts > 1)
+    report.lines.append(
+        f"part 1: {config.sends} logical sends (concurrency {config.concurrency}) in"
+        f" {elapsed:.1f} s; {api_requests} API requests, {fired} faults"
+        f" ({fired / max(1, api_requests):.0%}); {retried} sends retried by the caller"
+    )
+    errors = Counter(e for o in outcomes for e in o.errors)
+    report.lines.append(f"errors the caller saw: {dict(errors.most_common())}")
+    return expected, {o.key: (o.verdict, o.tracking_id) for o in outcomes}
 
 
 async def run_batch(
@@ -512,46 +565,43 @@ async def run_batch(
     folder: Path,
     rules: list[tuple[str, FaultRule]],
     report: Report,
-) -> int:
-    """Part 2; returns how many times a child was killed."""
+) -> tuple[dict[str, bytes], Verdicts, int]:
+    """Part 2: the batch killed ``config.kills`` times in child processes, then resumed
+    here until every job is through (``MAX_RUNS`` runs at most). Returns the content per
+    job, what the last run said of each, and how many times a child was killed."""
     rng = random.Random(config.seed * 31 + 5)
     batch_folder = folder / "batch"
     batch_folder.mkdir()
     for _, rule in rules:
         emu.add_fault(rule)
-    per_job = 6  # about 5-6 API requests per job
     kills = 0
+    # A point among the first ~80 % of a run's requests (a resumed run makes fewer).
+    span = max(3, config.batch_jobs * (REQUESTS_PER_SEND - 1) // max(1, config.kills))
     for _ in range(config.kills):
-        kill_after = rng.randrange(1, config.batch_jobs * per_job // max(1, config.kills))
+        kill_after = rng.randrange(2, span)
         if await run_batch_child(emu, batch_folder, config, kill_after) is None:
             kills += 1
     runs, result = 0, None
-    while runs < 6:
+    while runs < MAX_RUNS:  # resumed here, in this process (its leaks are measured)
         runs += 1
-        result = await run_batch_child(emu, batch_folder, config, None)
-        if result is not None and not result["failed"]:
+        result = await run_batch_once(emu.url, emu.client_id, batch_folder, config)
+        if not result["failed"]:
             break
     emu.clear_faults()
-    await asyncio.sleep(config.read_timeout + 1.0)
     jobs = batch_jobs(config)
     expected = {job.key: bytes(job.sources[0].data) for job in jobs}  # type: ignore[union-attr]
     sent: dict[str, str] = result["sent"] if result is not None else {}
-    verdicts: dict[str, tuple[str, str | None]] = {
+    verdicts: Verdicts = {
         job.key: ("delivered", sent[job.key]) if job.key in sent else ("failed", None)
         for job in jobs
     }
-    batch_report = Report()
-    judge(emu, expected, verdicts, batch_report)
-    for name in ("lost", "duplicates", "delivered after failure", "orphan files"):
-        report.counts[name] += batch_report.counts[name]
-    failed = batch_report.counts["failed"]
+    failing = len(jobs) - len(sent)
     report.lines.append(
         f"part 2: a journaled batch of {config.batch_jobs} jobs killed {kills} times"
-        f" (of {config.kills} tries), then resumed in {runs} run(s): {failed} job(s)"
+        f" (of {config.kills} tries), then resumed in {runs} run(s): {failing} job(s)"
         " still failing"
     )
-    report.counts["batch jobs failed"] = failed
-    return kills
+    return expected, verdicts, kills
 
 
 def print_report(config: SoakConfig, report: Report) -> None:

@@ -39,8 +39,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import define, field
 
+from ._cleanup import retry_transient
 from ._errors import (
     ApiVersionUnsupportedError,
+    CryptshareError,
     InvalidInputError,
     NotFoundError,
     VerificationError,
@@ -299,8 +301,11 @@ class _Job:
         return SendResult(transfer=transfer, files=(), from_journal=True)
 
     async def _delete_leftover(self, tracking_id: str) -> None:
+        """Delete the session an earlier run left, riding out transient failures. If it
+        still cannot be deleted, the job fails and its record stays, so that the next run
+        tries again instead of leaving a session with content behind."""
         try:
-            await self.sender.resume_session(tracking_id).delete()
+            await retry_transient(self.sender.resume_session(tracking_id).delete)
         except NotFoundError:
             pass  # deleted by the crashed run, or expired
         except VerificationError:
@@ -312,15 +317,13 @@ class _Job:
                 tracking_id,
                 self.job.key,
             )
-        except Exception as exc:
-            # Its run is over (the journal's claim says so) and it was never finalized,
-            # so sending again cannot deliver twice.
-            logger.warning(
-                "could not delete transfer session %s left by an earlier run of job %r: %s",
-                tracking_id,
-                self.job.key,
-                type(exc).__name__,
+        except CryptshareError as exc:
+            exc.add_note(
+                f"transfer session {tracking_id}, left by an earlier run of job"
+                f" {self.job.key!r}, could not be deleted; nothing was sent again: run the"
+                " batch again later"
             )
+            raise
 
     def _recorded(self, outcome: JobOutcome) -> SendResult:
         return SendResult(
