@@ -200,6 +200,7 @@ class AiohttpTransport:
     ) -> None:
         self._base_url = base_url
         self._settings = settings
+        self._timeout = settings.timeouts.to_aiohttp()  # the same for every request
         self._session = session
         self._owns_session = session is None
         self._closed = False
@@ -251,7 +252,7 @@ class AiohttpTransport:
             headers.setdefault("User-Agent", settings.user_agent)
         options: dict[str, Any] = {
             "headers": headers,
-            "timeout": settings.timeouts.to_aiohttp(),
+            "timeout": self._timeout,
             "raise_for_status": False,
             "auto_decompress": True,
             "allow_redirects": False,
