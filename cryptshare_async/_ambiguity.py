@@ -37,6 +37,7 @@ from ._errors import (
     NotFoundError,
     RateLimitedError,
     ResponseParseError,
+    RuleViolationError,
     ServerError,
     TransportError,
 )
@@ -241,9 +242,15 @@ async def register(
         )
         try:
             response = await session.request(request)
-            if response.status >= 500:
+            if response.status >= 500 or response.status == 409:
                 protocol.raise_for_status(request, response)
         except Exception as exc:
+            if attempt == 2 and isinstance(exc, RuleViolationError):
+                # The first request, still on its way when the session was read, got
+                # there first: the name is taken by the file asked for (or not).
+                adopted = await _registered(session, file_name, size, checksum, exc, remove=False)
+                if adopted is not None:
+                    return adopted
             if not _ambiguous(exc) or attempt == 2:
                 raise
             adopted = await _registered(session, file_name, size, checksum, exc)
@@ -270,11 +277,17 @@ def _registration(file_name: str, size: int, checksum: str | None) -> Any:
 
 
 async def _registered(
-    session: TransferSession, file_name: str, size: int, checksum: str | None, exc: Exception
+    session: TransferSession,
+    file_name: str,
+    size: int,
+    checksum: str | None,
+    exc: Exception,
+    *,
+    remove: bool = True,
 ) -> str | None:
     """The id of the file the lost answer registered, if it is the one asked for; a
-    different file of that name is removed. ``None``: register again. Raises ``exc``
-    (with a note) when the session cannot be read."""
+    different file of that name is removed (with ``remove``). ``None``: register again.
+    Raises ``exc`` (with a note) when the session cannot be read."""
     try:
         state = await session.state()
         found = [f for f in state.files or () if f.file_name == file_name]
@@ -287,7 +300,7 @@ async def _registered(
                     type(exc).__name__,
                 )
                 return file.id
-        for file in found:
+        for file in found if remove else ():
             if file.id is not None:
                 await session.remove_file(file.id)
     except Exception as reading:

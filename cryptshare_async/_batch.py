@@ -39,17 +39,18 @@ from typing import TYPE_CHECKING, Any, Final
 
 from attrs import define, field
 
-from ._cleanup import retry_transient
 from ._errors import (
     ApiVersionUnsupportedError,
     CryptshareError,
     InvalidInputError,
     NotFoundError,
+    SessionTokenRejectedError,
     VerificationError,
 )
 from ._journal import JobOutcome, Journal, JournalError, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
+from ._threads import wait_through_cancellation
 from ._transfer import Transfer
 from ._upload import ChecksumMode, ProgressCallback, Source
 from ._workflow import SendResult, check_options, run_plan
@@ -60,6 +61,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_LEASE", "SendJob", "send_many"]
 
 logger = logging.getLogger("cryptshare_async")
+
+#: The errors of deleting a session that another token made.
+_OTHER_TOKEN: Final = frozenset({VerificationError.__name__, SessionTokenRejectedError.__name__})
 
 #: Seconds a journal claim holds a job (for journals shared between workers).
 DEFAULT_LEASE: Final = 3600.0
@@ -106,7 +110,10 @@ async def send_many(
 
     ``concurrency`` jobs run at a time, each uploading its files one after another.
     ``lease`` is how long a journal claim holds a job. Cancelling the call cancels every
-    job (each deletes its unfinalized session) and raises the cancellation.
+    job (each deletes its unfinalized session) and raises the cancellation; its
+    ``results`` attribute then holds one entry per job (``None`` if not finished), with a
+    :class:`SendResult` for every job sent, also one whose finalize had gone out before
+    the cancellation (and the journal records it as sent).
 
     Example::
 
@@ -126,16 +133,29 @@ async def send_many(
             job = _Job(sender, jobs[index], plans[index], journal, lease, batch.for_job(index))
             try:
                 results[index] = await job.run()
+            except asyncio.CancelledError as cancel:
+                made = getattr(cancel, "transfer", None)
+                if isinstance(made, Transfer):  # finalize had gone out: it was sent
+                    results[index] = SendResult(transfer=made, files=())
+                raise
             except Exception as exc:
                 results[index] = exc
 
     workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(jobs)))]
     try:
         await asyncio.gather(*workers)
-    except BaseException:
+    except BaseException as exc:
         for future in workers:
             future.cancel()
         await _settle_all(workers)  # each job deletes its unfinalized session first
+        if isinstance(exc, asyncio.CancelledError):
+            exc.results = list(results)  # type: ignore[attr-defined]
+            sent = sum(isinstance(r, SendResult) for r in results)
+            exc.add_note(
+                f"send_many was cancelled after {sent} of {len(jobs)} job(s) were sent"
+                " (including any whose finalize had gone out): this exception's .results"
+                " holds one entry per job (a SendResult, an error, or None if not finished)"
+            )
         raise
     return [result for result in results if result is not None]
 
@@ -249,8 +269,12 @@ class _Job:
                 if adopted is not None:
                     return adopted
             return await self._send(journal)
-        except BaseException:
-            await _release(journal, key)
+        except BaseException as exc:
+            made = getattr(exc, "transfer", None)
+            if isinstance(made, Transfer):  # cancelled after finalize went out: it was sent
+                await _record_made(journal, key, made)
+            else:
+                await _release(journal, key)
             raise
 
     async def _send(self, journal: Journal | None) -> SendResult:
@@ -301,14 +325,28 @@ class _Job:
         return SendResult(transfer=transfer, files=(), from_journal=True)
 
     async def _delete_leftover(self, tracking_id: str) -> None:
-        """Delete the session an earlier run left, riding out transient failures. If it
-        still cannot be deleted, the job fails and its record stays, so that the next run
-        tries again instead of leaving a session with content behind."""
-        try:
-            await retry_transient(self.sender.resume_session(tracking_id).delete)
-        except NotFoundError:
-            pass  # deleted by the crashed run, or expired
-        except VerificationError:
+        """Delete the session an earlier run left, through the client's clean-ups (they
+        ride out transient failures; a failure is recorded in ``client.cleanup_failures``
+        and logged by the ``cryptshare_async.cleanup`` logger). Its run is over (the
+        journal's claim says so) and it was never finalized, so sending again cannot
+        deliver twice. If it still cannot be deleted, the job fails and its record
+        stays, so that the next run tries again instead of leaving it (with its content)
+        behind; only a session of another token, which cannot be deleted, is left."""
+        session = self.sender.resume_session(tracking_id)
+
+        async def delete() -> None:
+            try:
+                await session.delete()
+            except ApiVersionUnsupportedError:
+                raise
+            except NotFoundError:
+                pass  # deleted by the crashed run, or expired
+
+        task = self.sender.client.cleanups.delete_session(tracking_id, delete)
+        if await wait_through_cancellation(task):
+            raise asyncio.CancelledError
+        failure = task.result() if not task.cancelled() else None
+        if failure is not None and failure.error in _OTHER_TOKEN:
             # Only the token that created a session may delete it.
             logger.warning(
                 "transfer session %s left by an earlier run of job %r was made with another"
@@ -317,19 +355,36 @@ class _Job:
                 tracking_id,
                 self.job.key,
             )
-        except CryptshareError as exc:
-            exc.add_note(
+        elif failure is not None or task.cancelled():
+            reason = failure.error if failure is not None else "given up"
+            raise CryptshareError(
                 f"transfer session {tracking_id}, left by an earlier run of job"
-                f" {self.job.key!r}, could not be deleted; nothing was sent again: run the"
-                " batch again later"
+                f" {self.job.key!r}, could not be deleted ({reason}); nothing was sent"
+                " again: run the batch again later"
             )
-            raise
 
     def _recorded(self, outcome: JobOutcome) -> SendResult:
         return SendResult(
             transfer=Transfer(self.sender, outcome.tracking_id),
             files=outcome.files,
             from_journal=True,
+        )
+
+
+async def _record_made(journal: Journal, key: str, transfer: Transfer) -> None:
+    """Record a job sent after all, riding out further cancellations (the caller is
+    re-raising one that carries the transfer: it must stay the one that propagates)."""
+    outcome = JobOutcome(tracking_id=transfer.tracking_id, finished_at=_now())
+    task = asyncio.ensure_future(journal.record_outcome(key, outcome))
+    await wait_through_cancellation(task)
+    error = None if task.cancelled() else task.exception()
+    if task.cancelled() or error is not None:
+        logger.warning(
+            "could not record job %r as sent (transfer %s) in the journal: %s; a re-run"
+            " finds it by its tracking id",
+            key,
+            transfer.tracking_id,
+            type(error).__name__ if error is not None else "cancelled",
         )
 
 

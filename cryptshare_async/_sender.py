@@ -162,7 +162,11 @@ class Sender:
         Every address is checked before anything is sent. An answer whose ``Location``
         does not name the new session usably raises :class:`ResponseParseError`, after
         deleting the session if the answer's body names it (otherwise the message says
-        an orphan session may be left until it expires).
+        an orphan session may be left until it expires). A create whose answer is lost
+        (connection dropped, garbled body, 5xx after the server acted) raises, and
+        leaves at most an empty session on the server: it holds no content, nobody can
+        finalize it without its tracking id, and it expires on its own, so creating
+        again is safe.
         """
         to_list, cc_list, bcc_list = validate_recipients(to, cc, bcc)
         for what, value in (("name", name), ("phone", phone)):

@@ -93,7 +93,7 @@ class TransferSession:
             files = ", ".join(f"{name!r} ({file_id})" for file_id, name in self._broken.items())
             raise BrokenSessionError(
                 f"transfer session {self._tracking_id} holds file(s) whose upload failed and"
-                f" whose removal did not succeed: {files}; finalizing would send them"
+                f" whose removal has not succeeded: {files}; finalizing would send them"
                 " incomplete. Remove them with session.remove_file(file_id), or delete the"
                 " session",
                 file_ids=tuple(self._broken),

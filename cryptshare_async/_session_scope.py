@@ -94,6 +94,10 @@ class SessionScope:
         if session is None or is_ended(session):
             return
         self.cleanup, cancelled = await discard_session(session, exc, bound=self._cleanup_timeout)
+        if self.cleanup == "deleted":
+            exc.add_note(
+                f"deleted transfer session {session.tracking_id} with its files: nothing was sent"
+            )
         if cancelled and not isinstance(exc, asyncio.CancelledError):
             raise asyncio.CancelledError  # we were cancelled during the clean-up: honour it
 

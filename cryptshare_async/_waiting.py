@@ -15,6 +15,11 @@ Outcomes:
 * The timeout passes first: :class:`~cryptshare_async.WaitTimeoutError` with the last
   status read. The deadline also bounds a status read that is in progress.
 
+A status read that fails transiently (connection error, read timeout, 5xx, 429, an
+unparsable body) does not end the wait: it is read again after the next pause, until
+a final state or the deadline (the timeout error then says what the last failure was).
+Other errors (not found, a rejected token) end it at once.
+
 Example::
 
     status = await wait_until_active(alice, "20240522-065711-H8UoUSI6", timeout=300)
@@ -29,7 +34,15 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Final
 
 from ._enums import TransferState
-from ._errors import InvalidInputError, TransferFailedError, WaitTimeoutError
+from ._errors import (
+    InvalidInputError,
+    RateLimitedError,
+    ResponseParseError,
+    ServerError,
+    TransferFailedError,
+    TransportError,
+    WaitTimeoutError,
+)
 from ._models import TransferStatus
 
 if TYPE_CHECKING:
@@ -133,8 +146,21 @@ async def poll_until_active(
     last: TransferStatus | None = None
     seen_state: object = _NOTHING
     delay = interval
+    failure: Exception | None = None
     while True:
-        status = await _read_before(deadline, now, read_status, what, timeout, last)
+        try:
+            status = await _read_before(deadline, now, read_status, what, timeout, last)
+        except TRANSIENT as exc:
+            failure = exc
+            await _pause(deadline, now, sleep, delay, what, timeout, last, failure)
+            delay = min(delay * GROWTH, max_interval)
+            continue
+        except WaitTimeoutError as exc:
+            if failure is None:
+                raise
+            _note_failure(exc, failure)
+            raise exc from failure
+        failure = None
         last = status
         if status.state is not seen_state:
             seen_state = status.state
@@ -147,17 +173,45 @@ async def poll_until_active(
         error = _failure(what, status)
         if error is not None:
             raise error
-        if deadline is not None:
-            remaining = deadline - now()
-            if remaining <= 0:
-                raise _timeout(what, timeout, last)
-            await sleep(min(delay, remaining))
-        else:
-            await sleep(delay)
+        await _pause(deadline, now, sleep, delay, what, timeout, last, None)
         delay = min(delay * GROWTH, max_interval)
 
 
 _NOTHING: Final = object()
+
+#: Status reads failing like this are read again (until the deadline).
+TRANSIENT: Final = (TransportError, ServerError, RateLimitedError, ResponseParseError)
+
+
+async def _pause(
+    deadline: float | None,
+    now: Callable[[], float],
+    sleep: Callable[[float], Awaitable[object]],
+    delay: float,
+    what: str,
+    seconds: float | None,
+    last: TransferStatus | None,
+    failure: Exception | None,
+) -> None:
+    """Sleep ``delay`` (at most until the deadline); past it, raise the timeout."""
+    if deadline is None:
+        await sleep(delay)
+        return
+    remaining = deadline - now()
+    if remaining <= 0:
+        error = _timeout(what, seconds, last)
+        if failure is not None:
+            _note_failure(error, failure)
+            raise error from failure
+        raise error
+    await sleep(min(delay, remaining))
+
+
+def _note_failure(error: WaitTimeoutError, failure: Exception) -> None:
+    error.add_note(
+        f"the last status read failed ({type(failure).__name__}); the wait rode it out"
+        " until the deadline"
+    )
 
 
 async def _read_before(

@@ -34,7 +34,14 @@ from ._session_scope import DEFAULT_CLEANUP_TIMEOUT, SessionScope, check_timeout
 from ._threads import wait_through_cancellation
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
-from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
+from ._upload import (
+    ChecksumMode,
+    FileProgressCallback,
+    ProgressCallback,
+    Source,
+    UploadedFile,
+    upload_many,
+)
 
 if TYPE_CHECKING:
     from ._sender import Sender
@@ -95,6 +102,7 @@ async def send(
     file_checksum_algorithm: str | Unset = UNSET,
     checksum: ChecksumMode = ChecksumMode.AUTO,
     progress: ProgressCallback | None = None,
+    file_progress: FileProgressCallback | None = None,
     concurrency: int = 2,
     wait: bool = False,
     timeout: float | None = None,  # noqa: ASYNC109 - the issue fixes this name
@@ -105,9 +113,10 @@ async def send(
 
     The settings are those of :meth:`TransferSession.update`, applied with one request.
     ``checksum``, ``concurrency`` and ``progress(sent, total)`` (bytes over all files)
-    are those of :meth:`TransferSession.upload_many`. With ``wait=True`` the call also
-    waits until the transfer is ``ACTIVE``, up to ``timeout`` seconds (``None``: no
-    limit); an error of the wait (:class:`TransferFailedError`,
+    are those of :meth:`TransferSession.upload_many`; ``file_progress(file_name, sent,
+    total)`` reports each file on its own (both may be sync or async). With
+    ``wait=True`` the call also waits until the transfer is ``ACTIVE``, up to
+    ``timeout`` seconds (``None``: no limit); an error of the wait (:class:`TransferFailedError`,
     :class:`WaitTimeoutError`) carries a note with the tracking id, since the transfer
     was sent. Before finalize, any failure or cancellation deletes the session (see
     :meth:`Sender.session` for ``cleanup_timeout``), also when a file's clean-up
@@ -142,11 +151,14 @@ async def send(
     check_options(checksum=checksum, concurrency=concurrency, wait=wait, timeout=timeout)
     check_timeout(cleanup_timeout, "cleanup_timeout")
     plan = make_plan(sources, to=to, cc=cc, bcc=bcc, name=name, phone=phone, settings=settings)
+    if file_progress is not None and not callable(file_progress):
+        raise InvalidInputError("file_progress must be a callable (file_name, sent, total)")
     result = await run_plan(
         sender,
         plan,
         checksum=checksum,
         progress=progress,
+        file_progress=file_progress,
         concurrency=concurrency,
         cleanup_timeout=cleanup_timeout,
     )
@@ -177,6 +189,7 @@ async def run_plan(
     concurrency: int,
     cleanup_timeout: float = DEFAULT_CLEANUP_TIMEOUT,
     on_created: OnCreated | None = None,
+    file_progress: FileProgressCallback | None = None,
 ) -> SendResult:
     """create → update → upload → finalize for a checked plan (no waiting).
 
@@ -191,8 +204,13 @@ async def run_plan(
         async with scope as session:
             if on_created is not None:
                 await on_created(session.tracking_id)
-            uploaded = await session.upload_many(
-                plan.sources, concurrency=concurrency, checksum=checksum, progress=progress
+            uploaded = await upload_many(
+                session,
+                plan.sources,
+                concurrency=concurrency,
+                checksum=checksum,
+                progress=progress,
+                file_progress=file_progress,
             )
             finalizing = True
             transfer = await session.finalize()

@@ -39,6 +39,7 @@ EXPECTED = sorted(
         "Fields",
         "FieldsLike",
         "FileDownload",
+        "FileProgressCallback",
         "FileSource",
         "FileState",
         "FileStatus",

@@ -14,7 +14,7 @@ integrity checks), ``_progress``, ``_upload`` (register → stream → verify �
 
 from ._hashing import ChecksumAlgorithm, resolve_algorithm
 from ._many import upload_many
-from ._progress import ProgressCallback
+from ._progress import FileProgressCallback, ProgressCallback
 from ._sources import BytesSource, FileSource, Source, StreamSource, UploadSource
 from ._upload import ChecksumMode, UploadedFile, upload, upload_content
 
@@ -22,6 +22,7 @@ __all__ = [
     "BytesSource",
     "ChecksumAlgorithm",
     "ChecksumMode",
+    "FileProgressCallback",
     "FileSource",
     "ProgressCallback",
     "Source",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from .._errors import InvalidInputError
 from .._threads import wait_through_cancellation
-from ._progress import ProgressCallback
+from ._progress import FileProgressCallback, ProgressCallback
 from ._reader import DEFAULT_CHUNK_SIZE
 from ._sources import Source, as_upload_source
 from ._upload import (
@@ -67,6 +67,7 @@ async def upload_many(
     hash_progress: ProgressCallback | None = None,
     return_exceptions: bool = False,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    file_progress: FileProgressCallback | None = None,
 ) -> list[UploadedFile] | list[UploadedFile | BaseException]:
     """Upload every source, at most ``concurrency`` at a time; results in input order.
 
@@ -76,7 +77,8 @@ async def upload_many(
     in flight (their registered files are removed), files already uploaded stay, and
     the failure is raised; with it, each failure takes its file's place in the result.
     ``progress`` receives the bytes sent over the whole batch, ``hash_progress`` the
-    bytes hashed by the pre-passes over the size of the sources that get one.
+    bytes hashed by the pre-passes over the size of the sources that get one, and
+    ``file_progress(file_name, sent, total)`` each file's own count.
     """
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise InvalidInputError(f"concurrency must be an int >= 1, got {concurrency!r}")
@@ -115,7 +117,7 @@ async def upload_many(
                     session,
                     items[index],
                     checksum=checksum,
-                    progress=batch.for_file(index) if batch is not None else None,
+                    progress=_both(batch, file_progress, names[index], index),
                     hash_progress=hashing.for_file(index) if hashing is not None else None,
                     chunk_size=chunk_size,
                     facts=facts,
@@ -134,6 +136,27 @@ async def upload_many(
             if index not in started:
                 release_name(session, name)
     return results  # type: ignore[return-value]
+
+
+def _both(
+    batch: _BatchProgress | None, each: FileProgressCallback | None, name: str, index: int
+) -> ProgressCallback | None:
+    """One file's progress callback: into the batch's sum and to ``each`` by name."""
+    whole = batch.for_file(index) if batch is not None else None
+    if each is None:
+        return whole
+
+    async def report(sent: int, total: int) -> None:
+        if whole is not None:
+            await _call(whole(sent, total))
+        await _call(each(name, sent, total))
+
+    return report
+
+
+async def _call(result: object) -> None:
+    if inspect.isawaitable(result):
+        await result
 
 
 async def _gather_or_fail(workers: Sequence[asyncio.Future[None]]) -> None:

@@ -14,9 +14,11 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Final, TypeAlias
 
-__all__ = ["ProgressCallback", "ProgressReporter"]
+__all__ = ["FileProgressCallback", "ProgressCallback", "ProgressReporter"]
 
 ProgressCallback: TypeAlias = Callable[[int, int], Awaitable[None] | None]
+#: ``(file_name, sent, total)`` for each file of a batch; may be sync or async.
+FileProgressCallback: TypeAlias = Callable[[str, int, int], Awaitable[None] | None]
 """Called with the bytes sent so far and the total; may be a coroutine function.
 An exception it raises aborts the upload and propagates unchanged."""
 

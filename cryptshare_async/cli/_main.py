@@ -33,6 +33,7 @@ from ._download import run_download
 from ._listing import run_listing
 from ._parser import PROG, build_parser
 from ._send import run_send
+from ._send_batch import run_send_batch
 from ._settings import CliError
 from ._transfers import run_revoke, run_status, run_wait
 from ._verify import run_verify
@@ -54,6 +55,7 @@ def _run_demo(context: Context) -> int:
 _COMMANDS: Final[dict[str, Command]] = {
     "verify": run_verify,
     "send": run_send,
+    "send-batch": run_send_batch,
     "status": run_status,
     "wait": run_wait,
     "revoke": run_revoke,

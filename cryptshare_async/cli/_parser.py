@@ -342,6 +342,49 @@ def _add_send(commands: Any, common: argparse.ArgumentParser) -> None:
     _password_options(parser, recipient=False)
 
 
+def _add_send_batch(commands: Any, common: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "send-batch",
+        parents=[common],
+        formatter_class=_FORMATTER,
+        allow_abbrev=False,
+        help="send one transfer per line of a JSON Lines file",
+        description="Send one transfer per line of JOBS (JSON Lines: one object per line with"
+        ' "key", "files", "to"/"cc"/"bcc" and optionally "name", "phone", "password_mode"'
+        ' (generated or none), "expiration", "subject" and "message"; relative paths are'
+        " relative to JOBS' folder). Every line is checked before anything is sent. With"
+        " --journal, a re-run after a crash or Ctrl-C sends each job exactly once.",
+        epilog=f"example:\n  {PROG} send-batch jobs.jsonl --journal state.db --name Billing"
+        ' --phone "+49 30 123"\n\njobs.jsonl:\n  {"key": "inv-42", "files": ["inv-42.pdf"],'
+        ' "to": ["bob@example.org"]}',
+    )
+    parser.add_argument("jobs", metavar="JOBS", help="the jobs file (JSON Lines)")
+    parser.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="SQLite journal of the jobs sent: a re-run with it sends nothing twice",
+    )
+    parser.add_argument(
+        "--name", help="sender's name for jobs that give none ($CRYPTSHARE_SENDER_NAME)"
+    )
+    parser.add_argument(
+        "--phone", help="sender's phone for jobs that give none ($CRYPTSHARE_SENDER_PHONE)"
+    )
+    parser.add_argument(
+        "--checksum",
+        choices=("auto", "pre-pass", "stream", "off"),
+        default="auto",
+        help="as for send",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=4,
+        metavar="N",
+        help="transfers sent at once (default 4)",
+    )
+
+
 def _add_transfer_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     status = commands.add_parser(
         "status",
@@ -488,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_verify(commands, common)
     _add_send(commands, common)
+    _add_send_batch(commands, common)
     _add_transfer_commands(commands, common)
     _add_listings(commands, common)
     _add_download(commands, common)

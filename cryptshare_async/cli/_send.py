@@ -1,9 +1,10 @@
-"""``send``: create a transfer session, upload files with progress, finalize, maybe wait.
+"""``send``: files to a finalized transfer through ``Sender.send``, with progress; maybe wait.
 
 Everything that can be checked locally (files, addresses, options, passwords) is
 checked before the first request. Once the session exists, any failure or Ctrl-C
-removes what was uploaded (the library removes each registered file) and deletes the
-session, so nothing half-made is left on the server.
+deletes the session with what was uploaded (``Sender.send`` does), so nothing
+half-made is left on the server; a finalize whose answer was lost is resolved by the
+transfer's status, never repeated.
 
 Example::
 
@@ -23,7 +24,7 @@ from typing import Any
 
 from .. import (
     ChecksumMode,
-    CryptshareError,
+    FileSource,
     PasswordMode,
     Transfer,
     TransferSession,
@@ -163,16 +164,6 @@ async def upload_files(
     return [task.result() for task in tasks]
 
 
-async def abandon(session: TransferSession, console: Console) -> None:
-    """Delete a session that will not be finalized; a failure only warns."""
-    try:
-        await session.delete()
-    except CryptshareError as exc:
-        console.warn(f"could not delete transfer session {session.tracking_id}: {exc}")
-    else:
-        console.info(f"deleted transfer session {session.tracking_id}; nothing was sent")
-
-
 def _contact(ctx: Context) -> tuple[str, str]:
     name = ctx.args.name or ctx.env.get(ENV_NAME, "").strip()
     phone = ctx.args.phone or ctx.env.get(ENV_PHONE, "").strip()
@@ -268,32 +259,38 @@ async def _send(
     args, console = ctx.args, ctx.console
     async with connection.client() as client:
         sender = client.sender(plan.email)
-        session = await sender.create_session(
-            to=plan.to, cc=plan.cc, bcc=plan.bcc, name=plan.name, phone=plan.phone
-        )
         count = len(plan.to) + len(plan.cc) + len(plan.bcc)
+        total = sum(file.size for file in plan.files)
         console.info(
-            f"created transfer session {session.tracking_id}"
-            f" for {count} recipient{'s' if count != 1 else ''}"
+            f"uploading {len(plan.files)} file(s), {human_size(total)},"
+            f" to {count} recipient{'s' if count != 1 else ''}"
         )
-        try:
-            await session.update(**plan.settings)
-            total = sum(file.size for file in plan.files)
-            console.info(f"uploading {len(plan.files)} file(s), {human_size(total)}")
-            with ctx.progress("uploaded") as board:
-                uploaded = await upload_files(
-                    session,
-                    plan.files,
-                    board,
+        with ctx.progress("uploaded") as board:
+            bars = {file.name: board.add(file.name, file.size) for file in plan.files}
+            try:
+                result = await sender.send(
+                    [FileSource(file.path, name=file.name) for file in plan.files],
+                    to=plan.to,
+                    cc=plan.cc,
+                    bcc=plan.bcc,
+                    name=plan.name,
+                    phone=plan.phone,
                     checksum=plan.checksum,
+                    file_progress=lambda name, sent, size: bars[name].update(sent, size),
                     concurrency=args.concurrency,
+                    **plan.settings,
                 )
-            transfer = await session.finalize()
-        except BaseException as exc:
-            if isinstance(exc, asyncio.CancelledError):
-                console.info("interrupted: removing what was uploaded")
-            await abandon(session, console)
-            raise
+            except BaseException as exc:
+                for bar in bars.values():
+                    bar.fail()
+                if isinstance(exc, asyncio.CancelledError):
+                    console.info("interrupted: removing what was uploaded")
+                    for note in getattr(exc, "__notes__", ()):
+                        console.info(note)  # what became of the session (no secrets)
+                raise
+            for bar in bars.values():
+                bar.finish()
+        transfer, uploaded = result.transfer, list(result.files)
         console.info(f"finalized: tracking id {transfer.tracking_id}")
         if not args.wait:
             return transfer, uploaded, None

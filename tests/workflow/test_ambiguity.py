@@ -12,11 +12,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from cryptshare_async import (
+    ApiRequest,
+    ApiResponse,
     BytesSource,
     CryptshareClient,
     RequestTimeoutError,
     Sender,
     ServerError,
+    StreamBody,
     Timeouts,
     TransferSession,
 )
@@ -230,3 +233,46 @@ async def test_a_registration_that_stays_unknown_says_so(emu: Emulator, alice: S
     with pytest.raises(Exception) as caught:
         await session.register_file("a.bin", 4)
     assert "is unknown" in " ".join(caught.value.__notes__)
+
+
+# ---------------------------------------------------------------- create
+
+
+@pytest.mark.parametrize("mode", LOSE_ANSWER_MODES)
+async def test_a_lost_create_answer_leaves_at_most_an_empty_session(
+    emu: Emulator, alice: Sender, mode: str
+) -> None:
+    await alice.create_session(**WHO)  # type: ignore[arg-type]
+    before = set(open_sessions(emu))
+    emu.add_fault(FaultRule(method="POST", path="/api/users/*/transfer-sessions", lose_answer=mode))
+    with pytest.raises(Exception):  # noqa: B017 - the kind depends on the mode
+        await alice.send([BytesSource(b"d", name="a.bin")], **WHO)  # type: ignore[arg-type]
+    (left,) = set(open_sessions(emu)) - before
+    assert not emu.store.sessions[left].files  # empty: nothing to deliver; it expires
+    assert emu.store.transfers == {}
+    emu.clear_faults()
+    result = await alice.send([BytesSource(b"d", name="a.bin")], **WHO)  # type: ignore[arg-type]
+    assert list(emu.store.transfers) == [result.tracking_id]
+
+
+async def test_a_registration_that_lands_after_the_session_was_read_is_adopted(
+    emu: Emulator, alice: Sender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first request times out and reaches the server only after the session was
+    read (no file yet); registering again finds the name taken: the file is adopted."""
+    session = await alice.create_session(**WHO)  # type: ignore[arg-type]
+    original = session.request
+    held: list[ApiRequest] = []
+
+    async def request(req: ApiRequest, *, body: StreamBody | None = None) -> ApiResponse:
+        if req.method == "POST" and req.url_path.endswith("/files"):
+            if not held:
+                held.append(req)
+                raise RequestTimeoutError("POST .../files timed out")
+            await original(held[0])  # the stalled first request lands now
+        return await original(req, body=body)
+
+    monkeypatch.setattr(session, "request", request)
+    file_id = await session.register_file("a.bin", 4)
+    state = await session.state()
+    assert [f.id for f in state.files or ()] == [file_id]

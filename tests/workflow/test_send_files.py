@@ -126,7 +126,8 @@ async def test_a_server_error_leaves_nothing(emu: Emulator, alice: Sender) -> No
     with pytest.raises(ServerError) as caught:
         await alice.send([BytesSource(DATA, name="a.bin")], to=[BOB], name="Alice", phone="1")
     assert open_sessions(emu) == [] and emu.store.transfers == {}
-    assert getattr(caught.value, "__notes__", []) == []  # the clean-up went through
+    (note,) = caught.value.__notes__  # the delete went through
+    assert note.startswith("deleted transfer session") and "nothing was sent" in note
 
 
 @pytest.mark.parametrize("step", ["update", "upload", "finalize"])
@@ -211,3 +212,35 @@ async def test_bad_arguments_are_refused_before_any_request(
     assert SECRET not in str(caught.value)
     assert requests_sent(emu) == []
     assert transfers_by_file(emu) == {}
+
+
+async def test_file_progress_reports_each_file_by_name(emu: Emulator, alice: Sender) -> None:
+    seen: dict[str, list[tuple[int, int]]] = {}
+    batch: list[tuple[int, int]] = []
+
+    async def each(name: str, sent: int, total: int) -> None:
+        seen.setdefault(name, []).append((sent, total))
+
+    sources = [BytesSource(b"a" * 70_000, name="a.bin"), BytesSource(b"b" * 10, name="b.bin")]
+    await alice.send(
+        sources,
+        to=[BOB],
+        name="A",
+        phone="1",
+        file_progress=each,
+        progress=lambda sent, total: batch.append((sent, total)),  # type: ignore[func-returns-value]
+    )
+    assert seen["a.bin"][-1] == (70_000, 70_000) and seen["b.bin"][-1] == (10, 10)
+    assert batch[-1] == (70_010, 70_010)
+
+
+async def test_file_progress_must_be_callable(emu: Emulator, alice: Sender) -> None:
+    with pytest.raises(InvalidInputError, match="file_progress"):
+        await alice.send(
+            [BytesSource(b"a", name="a.bin")],
+            to=[BOB],
+            name="A",
+            phone="1",
+            file_progress=3,  # type: ignore[arg-type]
+        )
+    assert requests_sent(emu) == []

@@ -422,8 +422,9 @@ async def test_a_leftover_session_of_another_token_is_reported_and_left(
     ):
         left = await _crashed_before_finalize(crashed.sender(ALICE), journal, 0)
     async with SQLiteJournal(tmp_path / "j.db") as journal:
-        results = await alice.send_many([job(0), job(1)], journal=journal, concurrency=1)
-    assert all(isinstance(r, SendResult) for r in results)
+        jobs = [job(n) for n in range(4)]
+        results = await alice.send_many(jobs, journal=journal, concurrency=4)
+    assert all(isinstance(r, SendResult) for r in results), results
     assert "another verification token" in caplog.text and left in caplog.text
     assert open_sessions(emu) == [left]  # never finalized: it expires
-    exactly_once(emu, 2)
+    exactly_once(emu, 4)
