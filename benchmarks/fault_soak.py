@@ -187,6 +187,8 @@ class Outcome:
     tracking_id: str | None = None
     attempts: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Delivered, as the status of a tracking id an error named showed (not resent).
+    found_after_error: bool = False
 
 
 def named_tracking_ids(exc: BaseException) -> list[str]:
@@ -242,6 +244,7 @@ async def logical_send(sender: Any, key: str, data: bytes) -> Outcome:
                 exists = await transfer_exists(sender, tracking_id)
                 if exists:
                     outcome.verdict, outcome.tracking_id = "delivered", tracking_id
+                    outcome.found_after_error = True
                     return outcome
                 if exists is None:
                     outcome.verdict = "unresolved"
@@ -549,10 +552,12 @@ async def run_sends(
     api_requests = sum(1 for r in emu.requests if r.path.startswith("/api/"))
     report.faults.update(kind_of(f.rule, rules) for f in emu.fired_faults)
     retried = sum(1 for o in outcomes if o.attempts > 1)
+    found = sum(1 for o in outcomes if o.found_after_error)
     report.lines.append(
         f"part 1: {config.sends} logical sends (concurrency {config.concurrency}) in"
         f" {elapsed:.1f} s; {api_requests} API requests, {fired} faults"
-        f" ({fired / max(1, api_requests):.0%}); {retried} sends retried by the caller"
+        f" ({fired / max(1, api_requests):.0%}); {retried} sends retried by the caller,"
+        f" {found} found delivered through the tracking id an error named"
     )
     errors = Counter(e for o in outcomes for e in o.errors)
     report.lines.append(f"errors the caller saw: {dict(errors.most_common())}")
