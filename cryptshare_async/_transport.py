@@ -338,6 +338,8 @@ class AiohttpTransport:
         if success and not encoded and announced is not None and announced > limit:
             resp.close()
             raise _too_large(request, resp.status, limit)
+        if not encoded and announced is not None and announced <= limit:
+            return await resp.read()  # the parser stops at the announced length
         parts: list[bytes] = []
         total = 0
         while chunk := await resp.content.read(_READ_CHUNK):
