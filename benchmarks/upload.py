@@ -14,7 +14,10 @@ run measures:
     ``hashlib.sha256`` in one thread (measured again in each section);
 (c) peak RSS growth of a fresh uploading process for a 1 MiB and a large upload;
 (d) the chunk producers (worker thread vs aiofiles) reading + hashing without sending;
-(e) the library's PUT alone against a raw-socket sink that discards the body.
+(e) the library's PUT alone against a raw-socket sink that discards the body;
+(f) with ``--sources``, instead of (a)-(e): ``session.upload()`` of the same bytes from
+    each kind of source (path, file objects, aiofiles handles, an aiohttp ``StreamReader``
+    read in chunks and, as before, by lines, ``spool()``), all in stream mode.
 
 Each row also shows the CPU seconds per GiB used meanwhile by the client side (this
 process, or curl) and by the server process: on a 2-core machine both share the cores.
@@ -23,6 +26,7 @@ Usage::
 
     python benchmarks/upload.py               # 1 GiB, 3 repetitions (medians)
     python benchmarks/upload.py --size-mib 256 --repeat 1
+    python benchmarks/upload.py --sources --size-mib 200 --repeat 3
 """
 
 # Blocking file calls between measurements are fine in a benchmark driver.
@@ -34,6 +38,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import io
 import os
 import re
 import resource
@@ -47,10 +52,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiofiles
+import aiohttp
+from aiohttp import web
 
-from cryptshare_async import CryptshareClient, TransferSession
+from cryptshare_async import CryptshareClient, StreamSource, TransferSession, spool
 from cryptshare_async._upload import ChecksumMode
 from cryptshare_async._upload._reader import ChunkReader
 
@@ -345,12 +353,13 @@ def report(title: str, runs: Runs, size: int) -> None:
     """One section: each row against the sha256 and curl baselines of the same section."""
     med = {k: statistics.median(v) for k, v in runs.seconds.items()}
     sha, curl = med.pop("sha256 1 thread"), med.get("curl -T")
+    width = max(26, *map(len, med))
     print(f"-- {title}")
-    print(f"{'sha256 1 thread':26s} {fmt(size, sha)}")
+    print(f"{'sha256 1 thread':{width}s} {fmt(size, sha)}")
     targets = {"stream": 0.75, "caller-digest": 0.75, "pre-pass": 0.45}
     gib = size / GIB
     for name, seconds in med.items():
-        line = f"{name:26s} {fmt(size, seconds)}   {sha / seconds:5.2f} x sha256"
+        line = f"{name:{width}s} {fmt(size, seconds)}   {sha / seconds:5.2f} x sha256"
         line += f"   {curl / seconds:5.2f} x curl" if curl else ""
         client = statistics.median(runs.client_cpu[name]) / gib
         server = statistics.median(runs.server_cpu[name]) / gib
@@ -402,11 +411,181 @@ class Runs:
         self.server_cpu.setdefault(name, []).append(server)
 
 
+# ------------------------------------------------------------------ (f) source kinds
+
+
+class _AsyncReadOnly:
+    """Only ``async read(n)`` of an aiofiles handle: the path an object without a
+    descriptor takes (each read a hop to aiofiles' executor, hashed in a worker thread)."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    async def read(self, size: int = -1) -> bytes:
+        data: bytes = await self._handle.read(size)
+        return data
+
+
+class _ByLines:
+    """A ``StreamReader`` seen only as an async iterable: iterated by lines, which is
+    what ``upload(resp.content, size=n)`` did before file objects were recognised."""
+
+    def __init__(self, reader: aiohttp.StreamReader) -> None:
+        self._reader = reader
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._reader.__aiter__()
+
+
+@contextlib.asynccontextmanager
+async def content_server(path: Path) -> AsyncIterator[str]:
+    """An in-process aiohttp server sending the file (``sendfile``): the far end of a
+    ``resp.content`` StreamReader, as when a web app passes a download on."""
+    app = web.Application()
+
+    async def handler(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(path)
+
+    app.router.add_get("/file", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        yield f"http://127.0.0.1:{port}/file"
+    finally:
+        await runner.cleanup()
+
+
+async def upload_source(sessions: Sessions, path: Path, kind: str, digest: str, url: str) -> float:
+    """One upload of the file's bytes from a source of ``kind`` (stream mode), timed from
+    the moment the source exists (a GET's headers have arrived, a file is open)."""
+    session = await sessions.fresh()
+    size = path.stat().st_size
+    stream = ChecksumMode.STREAM
+    async with contextlib.AsyncExitStack() as stack:
+        source: Any
+        if kind == "path":
+            source = path
+        elif kind == "open(rb)":
+            source = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        elif kind == "r+b (sync read)":
+            source = stack.enter_context(open(path, "r+b"))  # noqa: SIM115
+        elif kind == "BytesIO":
+            source = io.BytesIO(path.read_bytes())
+        elif kind in ("aiofiles handle", "aiofiles async read"):
+            handle = await stack.enter_async_context(aiofiles.open(path, "rb"))
+            source = handle if kind == "aiofiles handle" else _AsyncReadOnly(handle)
+        else:
+            http = await stack.enter_async_context(aiohttp.ClientSession())
+            response = await stack.enter_async_context(http.get(url))
+            source = response.content
+        start = time.perf_counter()
+        if kind == "StreamReader by lines (before)":
+            uploaded = await session.upload(
+                StreamSource(_ByLines(source), size=size), file_name="s.bin", checksum=stream
+            )
+        elif kind == "spool(StreamReader) + upload":
+            async with await spool(source, max_bytes=size, dir=path.parent) as spooled:
+                uploaded = await session.upload(spooled, file_name="s.bin")  # pre-pass: free
+        else:
+            uploaded = await session.upload(source, file_name="s.bin", size=size, checksum=stream)
+        elapsed = time.perf_counter() - start
+    if uploaded.checksum != digest:
+        raise RuntimeError(f"{kind}: wrong digest")
+    return elapsed
+
+
+async def produce_source(path: Path, kind: str) -> float:
+    """Read + sha256 the file through a source of ``kind``, nothing sent: the source's
+    own path (worker-thread ``pread``, ``read(n)`` in a worker thread, or ``await
+    read(n)`` on the loop with the hashing in a worker thread)."""
+    from cryptshare_async._upload._dispatch import as_upload_source
+
+    async with contextlib.AsyncExitStack() as stack:
+        source: Any
+        if kind == "path":
+            source = path
+        elif kind == "open(rb)":
+            source = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        elif kind == "r+b (sync read)":
+            source = stack.enter_context(open(path, "r+b"))  # noqa: SIM115
+        else:
+            handle = await stack.enter_async_context(aiofiles.open(path, "rb"))
+            source = handle if kind == "aiofiles handle" else _AsyncReadOnly(handle)
+        start = time.perf_counter()
+        opened = await as_upload_source(source, size=path.stat().st_size).aopen()
+        stream = opened.chunks(hashlib.sha256(), MIB)
+        try:
+            async for chunk in stream:
+                if chunk.final:
+                    assert chunk.digest is not None and not chunk.short
+        finally:
+            await stream.aclose()
+            opened.close()
+        return time.perf_counter() - start
+
+
+PRODUCER_KINDS = ("path", "open(rb)", "aiofiles handle", "r+b (sync read)", "aiofiles async read")
+SOURCE_KINDS = (
+    "path",
+    "open(rb)",
+    "aiofiles handle",
+    "r+b (sync read)",
+    "BytesIO",
+    "aiofiles async read",
+    "StreamReader read(n)",
+    "StreamReader by lines (before)",
+    "spool(StreamReader) + upload",
+)
+
+
+async def sources_main(args: argparse.Namespace, path: Path, digest: str, size: int) -> None:
+    recycle = args.size_mib if args.recycle_content_mib is None else args.recycle_content_mib
+    kinds = SOURCE_KINDS if args.kinds is None else tuple(args.kinds.split(","))
+    unknown = set(kinds) - set(SOURCE_KINDS)
+    if unknown:
+        raise SystemExit(f"unknown kinds {sorted(unknown)}; known: {', '.join(SOURCE_KINDS)}")
+    async with (
+        emulator_process(args.storage_dir, recycle) as (url, client_id, pid),
+        content_server(path) as content_url,
+        CryptshareClient(url, client_id=client_id) as client,
+    ):
+        runs = Runs(server_pid=pid)
+        sessions = Sessions(client)
+        await upload_source(sessions, path, "path", digest, content_url)  # warm-up
+        for _ in range(args.repeat):
+            await runs.run("sha256 1 thread", lambda: sha256_in_thread(path))
+            for kind in kinds:
+                job = partial(upload_source, sessions, path, kind, digest, content_url)
+                await runs.run(f"source: {kind}", job)
+        await sessions.discard()
+    print(
+        f"file {size / MIB:.0f} MiB, medians of {args.repeat}; cpus={os.cpu_count()};"
+        f" emulator storage: {args.storage_dir or 'system temp dir'}; stream mode"
+        " (spool: its digest serves as the pre-pass); server cpu = the emulator's"
+    )
+    producers = Runs()
+    for _ in range(args.repeat):
+        await producers.run("sha256 1 thread", lambda: sha256_in_thread(path))
+        for kind in PRODUCER_KINDS:
+            await producers.run(f"reads: {kind}", partial(produce_source, path, kind))
+    report("source kinds, against the emulator (full upload: GET, register, PUT)", runs, size)
+    report("each source's reading + sha256 alone (nothing sent)", producers, size)
+    for kind in kinds:
+        print(f"{kind:32s} {statistics.median(runs.seconds['source: ' + kind]):6.2f} s")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rss-child", nargs=4, metavar=("URL", "ID", "SIZE", "TMP"))
+    parser.add_argument("--sources", action="store_true", help="only (f): the source kinds")
+    parser.add_argument(
+        "--kinds", default=None, help="with --sources: a comma-separated subset of the kinds"
+    )
     parser.add_argument("--sink-server", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--storage-dir",
@@ -440,6 +619,9 @@ async def main() -> None:
                 while block := f.read(8 * MIB):
                     h.update(block)
             digest = h.hexdigest()
+        if args.sources:
+            await sources_main(args, path, digest, size)
+            return
         recycle = args.size_mib if args.recycle_content_mib is None else args.recycle_content_mib
         async with emulator_process(args.storage_dir, recycle) as (url, client_id, pid):
             emulator = Runs(server_pid=pid)

@@ -59,7 +59,7 @@ from ._errors import (
 )
 from ._events import EventHooks, RequestEvent, ResponseEvent, RetryEvent
 from ._fields import Fields, FieldsLike
-from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal import JobHeldError, JobOutcome, Journal, JournalError, JournalRecord
 from ._journal_sqlite import SQLiteJournal
 from ._models import (
     ApiVersion,
@@ -108,13 +108,16 @@ from ._upload import (
     BytesSource,
     ChecksumAlgorithm,
     ChecksumMode,
+    FileObjectSource,
     FileProgressCallback,
     FileSource,
     ProgressCallback,
     Source,
+    SpooledSource,
     StreamSource,
     UploadedFile,
     UploadSource,
+    spool,
 )
 from ._validation import generate_client_id
 from ._version import __version__
@@ -148,12 +151,14 @@ __all__ = [
     "Fields",
     "FieldsLike",
     "FileDownload",
+    "FileObjectSource",
     "FileProgressCallback",
     "FileSource",
     "FileState",
     "FileStatus",
     "FileTokenStore",
     "InvalidInputError",
+    "JobHeldError",
     "JobOutcome",
     "Journal",
     "JournalError",
@@ -206,6 +211,7 @@ __all__ = [
     "Source",
     "SourceChangedError",
     "SourceNotReplayableError",
+    "SpooledSource",
     "StatusDetails",
     "StoredToken",
     "StreamBody",
@@ -241,5 +247,6 @@ __all__ = [
     "WrongPasswordError",
     "__version__",
     "generate_client_id",
+    "spool",
     "wait_until_active",
 ]

@@ -12,7 +12,8 @@ With a :class:`Journal`, a re-run of the same batch sends each job exactly once:
   under that id: a finalized transfer is adopted (recorded, never sent again); "not
   found" means finalize never happened, so the leftover session (if any) is deleted
   and the job sent again;
-* a job another worker holds fails with :class:`JournalError` (nothing is sent).
+* a job another worker holds fails with :class:`JobHeldError`, a :class:`JournalError`
+  (nothing is sent).
 
 Give the client a token store that outlives the process (a ``FileTokenStore``): the
 server lets only the token that created a session delete it, so a resumed run needs
@@ -47,7 +48,7 @@ from ._errors import (
     SessionTokenRejectedError,
     VerificationError,
 )
-from ._journal import JobOutcome, Journal, JournalError, JournalRecord
+from ._journal import JobHeldError, JobOutcome, Journal, JournalRecord
 from ._send_plan import SendPlan, make_plan
 from ._session_scope import check_timeout
 from ._threads import wait_through_cancellation
@@ -58,7 +59,7 @@ from ._workflow import SendResult, check_options, run_plan
 if TYPE_CHECKING:
     from ._sender import Sender
 
-__all__ = ["DEFAULT_LEASE", "SendJob", "send_many"]
+__all__ = ["DEFAULT_LEASE", "SendJob", "check_jobs", "send_many"]
 
 logger = logging.getLogger("cryptshare_async")
 
@@ -169,6 +170,11 @@ async def _settle_all(workers: Sequence[asyncio.Future[None]]) -> None:
             future.exception()  # retrieved: the caller gets the first failure
 
 
+def check_jobs(jobs: Sequence[SendJob]) -> list[SendPlan]:
+    """Check a batch as :func:`send_many` does (each job, unique keys), sending nothing."""
+    return _check(jobs, concurrency=1, journal=None)
+
+
 def _check(jobs: Sequence[SendJob], *, concurrency: object, journal: object) -> list[SendPlan]:
     check_options(checksum=ChecksumMode.AUTO, concurrency=concurrency, wait=False, timeout=None)
     if journal is not None and not isinstance(journal, Journal):
@@ -259,7 +265,7 @@ class _Job:
         journal, key = self.journal, self.job.key
         record = await journal.claim(key, lease=self.lease)
         if record is None:
-            raise JournalError(f"job {key!r} is being sent by another worker; it was skipped")
+            raise JobHeldError(f"job {key!r} is being sent by another worker; it was skipped")
         if record.outcome is not None:
             await self.progress.complete()
             return self._recorded(record.outcome)
@@ -317,30 +323,35 @@ class _Job:
         except ApiVersionUnsupportedError:
             raise
         except NotFoundError:
-            await self._delete_leftover(tracking_id)
-            return None
+            if not await self._delete_leftover(tracking_id) or not await _exists(transfer):
+                return None
+            # The session vanished between the status read and the delete: finalized
+            # by a worker whose lease ran out while it still lived. Adopt, never resend.
         outcome = JobOutcome(tracking_id=tracking_id, adopted=True, finished_at=_now())
         await self.journal.record_outcome(self.job.key, outcome)
         await self.progress.complete()
         return SendResult(transfer=transfer, files=(), from_journal=True)
 
-    async def _delete_leftover(self, tracking_id: str) -> None:
+    async def _delete_leftover(self, tracking_id: str) -> bool:
         """Delete the session an earlier run left, through the client's clean-ups (they
         ride out transient failures; a failure is recorded in ``client.cleanup_failures``
-        and logged by the ``cryptshare_async.cleanup`` logger). Its run is over (the
-        journal's claim says so) and it was never finalized, so sending again cannot
-        deliver twice. If it still cannot be deleted, the job fails and its record
-        stays, so that the next run tries again instead of leaving it (with its content)
-        behind; only a session of another token, which cannot be deleted, is left."""
+        and logged by the ``cryptshare_async.cleanup`` logger); true if it was already
+        gone. Its run is over (the journal's claim says so) and it was never finalized,
+        so sending again cannot deliver twice. If it still cannot be deleted, the job
+        fails and its record stays, so that the next run tries again instead of leaving
+        it (with its content) behind; only a session of another token, which cannot be
+        deleted, is left."""
         session = self.sender.resume_session(tracking_id)
+        gone = False
 
         async def delete() -> None:
+            nonlocal gone
             try:
                 await session.delete()
             except ApiVersionUnsupportedError:
                 raise
             except NotFoundError:
-                pass  # deleted by the crashed run, or expired
+                gone = True  # deleted by the crashed run, expired, or finalized meanwhile
 
         task = self.sender.client.cleanups.delete_session(tracking_id, delete)
         if await wait_through_cancellation(task):
@@ -351,7 +362,8 @@ class _Job:
             logger.warning(
                 "transfer session %s left by an earlier run of job %r was made with another"
                 " verification token and cannot be deleted; it expires unfinalized (give the"
-                " client a FileTokenStore so that a resumed run has that token)",
+                " client a lasting token store, FileTokenStore or RedisTokenStore, so that a"
+                " resumed run has that token)",
                 tracking_id,
                 self.job.key,
             )
@@ -362,6 +374,7 @@ class _Job:
                 f" {self.job.key!r}, could not be deleted ({reason}); nothing was sent"
                 " again: run the batch again later"
             )
+        return gone
 
     def _recorded(self, outcome: JobOutcome) -> SendResult:
         return SendResult(
@@ -386,6 +399,16 @@ async def _record_made(journal: Journal, key: str, transfer: Transfer) -> None:
             transfer.tracking_id,
             type(error).__name__ if error is not None else "cancelled",
         )
+
+
+async def _exists(transfer: Transfer) -> bool:
+    try:
+        await transfer.status()
+    except ApiVersionUnsupportedError:
+        raise
+    except NotFoundError:
+        return False
+    return True
 
 
 async def _release(journal: Journal, key: str) -> None:

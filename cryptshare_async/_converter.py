@@ -20,7 +20,9 @@ Rules, all applied here and nowhere else:
   defaults), where ``UNSET`` fields are dropped and ``None`` is sent as ``null``.
   Enums are written as their value, tuples as lists, ``raw`` never.
 * Every reading error becomes a :class:`ResponseParseError` naming the model, the JSON
-  path and what was expected, never the offending value (it could be a secret).
+  path and what was expected, never the offending value (it could be a secret). It
+  chains nothing, and its text is scrubbed of the ``secrets`` the caller passes (those
+  the request carried: a server may echo them, even as a JSON key).
 
 Example::
 
@@ -35,7 +37,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from types import NoneType, UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -55,6 +57,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from ._enums import WireEnum
 from ._errors import InvalidInputError, ResponseParseError
 from ._models_base import ABSENT, NEST, WIRE, JsonView
+from ._scrub import redact
 from ._unset import UNSET, Unset
 
 __all__ = [
@@ -445,8 +448,13 @@ converter: Converter = make_converter()
 # --- public helpers --------------------------------------------------------------------------
 
 
-def structure(data: Any, cls: type[T], *, conv: Converter = converter) -> T:
+def structure(
+    data: Any, cls: type[T], *, conv: Converter = converter, secrets: Iterable[str] = ()
+) -> T:
     """Read ``data`` (parsed JSON) as ``cls``; raise :class:`ResponseParseError` if it cannot.
+
+    Pass the answer's ``secrets`` (:attr:`ApiResponse.secrets`): the error's text is
+    scrubbed of them.
 
     Example::
 
@@ -454,16 +462,14 @@ def structure(data: Any, cls: type[T], *, conv: Converter = converter) -> T:
         >>> structure({"fileId": "a58dFp1Tr7"}, FileRegistrationResult).file_id
         'a58dFp1Tr7'
     """
-    try:
-        return conv.structure(data, cls)
-    except StructureHandlerNotFoundError:
-        raise
-    except Exception as exc:
-        raise ResponseParseError(_message(cls.__name__, exc)) from None
+    result: T = _structured(data, cls, cls.__name__, conv, secrets)
+    return result
 
 
-def structure_list(data: Any, cls: type[T], *, conv: Converter = converter) -> tuple[T, ...]:
-    """Read a JSON array of ``cls`` objects as a tuple.
+def structure_list(
+    data: Any, cls: type[T], *, conv: Converter = converter, secrets: Iterable[str] = ()
+) -> tuple[T, ...]:
+    """Read a JSON array of ``cls`` objects as a tuple (errors as in :func:`structure`).
 
     Example::
 
@@ -471,12 +477,21 @@ def structure_list(data: Any, cls: type[T], *, conv: Converter = converter) -> t
         >>> structure_list([{"mail": "a@example.org"}], Recipient)
         (Recipient(mail='a@example.org'),)
     """
+    target: Any = tuple[cls, ...]  # type: ignore[valid-type]
+    result: tuple[T, ...] = _structured(data, target, f"list of {cls.__name__}", conv, secrets)
+    return result
+
+
+def _structured(data: Any, cls: Any, what: str, conv: Converter, secrets: Iterable[str]) -> Any:
     try:
-        return conv.structure(data, tuple[cls, ...])  # type: ignore[valid-type]
+        return conv.structure(data, cls)
     except StructureHandlerNotFoundError:
         raise
     except Exception as exc:
-        raise ResponseParseError(_message(f"list of {cls.__name__}", exc)) from None
+        message = _message(what, exc, frozenset(secrets))
+    # Raised outside the handler, so cattrs' errors (which hold the answer's values) are
+    # neither its cause nor its context.
+    raise ResponseParseError(message)
 
 
 def unstructure(obj: Any) -> Any:
@@ -494,37 +509,38 @@ def unstructure(obj: Any) -> Any:
 # --- error messages --------------------------------------------------------------------------
 
 
-def _message(what: str, exc: BaseException) -> str:
-    problems = _problems(exc, "$", None)
+def _message(what: str, exc: BaseException, secrets: frozenset[str]) -> str:
+    problems = _problems(exc, "$", None, secrets)
     if len(problems) > _MAX_PROBLEMS:
         more = len(problems) - _MAX_PROBLEMS
         problems = [*problems[:_MAX_PROBLEMS], f"and {more} more"]
-    return f"{what} does not match the API's shape: " + "; ".join(problems)
+    return redact(f"{what} does not match the API's shape: " + "; ".join(problems), secrets)
 
 
-def _problems(exc: BaseException, path: str, expected: Any) -> list[str]:
+def _problems(exc: BaseException, path: str, expected: Any, secrets: frozenset[str]) -> list[str]:
     if isinstance(exc, ClassValidationError):
         out: list[str] = []
         with_notes, without = exc.group_exceptions()
         for sub, note in with_notes:
-            out += _problems(sub, f"{path}.{_wire_key(exc.cl, note.name)}", note.type)
+            out += _problems(sub, f"{path}.{_wire_key(exc.cl, note.name)}", note.type, secrets)
         for sub in without:
-            out += _problems(sub, path, None)
+            out += _problems(sub, path, None, secrets)
         return out
     if isinstance(exc, IterableValidationError):
         out = []
         items, rest = exc.group_exceptions()
         for sub, item_note in items:
-            out += _problems(sub, f"{path}[{item_note.index}]", item_note.type)
+            out += _problems(sub, f"{path}[{item_note.index}]", item_note.type, secrets)
         for sub in rest:
-            out += _problems(sub, path, None)
+            out += _problems(sub, path, None, secrets)
         return out
-    return [f"{path}: {_reason(exc, expected)}"]
+    return [f"{path}: {_reason(exc, expected, secrets)}"]
 
 
-def _reason(exc: BaseException, expected: Any) -> str:
+def _reason(exc: BaseException, expected: Any, secrets: frozenset[str]) -> str:
     if isinstance(exc, ForbiddenExtraKeysError):
-        keys = sorted(str(k)[:60] for k in exc.extra_fields)
+        # Keys come from the answer: redacted before they are cut, so none is half-cut.
+        keys = sorted(redact(str(k), secrets)[:60] for k in exc.extra_fields)
         return f"unexpected key{'s' if len(keys) > 1 else ''} {', '.join(keys)}"
     if isinstance(exc, (_ShapeError, InvalidInputError)):
         # Messages written in this package: they never contain the offending value.

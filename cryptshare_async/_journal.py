@@ -31,12 +31,17 @@ from attrs import define
 from ._errors import CryptshareError
 from ._upload import UploadedFile
 
-__all__ = ["JobOutcome", "Journal", "JournalError", "JournalRecord"]
+__all__ = ["JobHeldError", "JobOutcome", "Journal", "JournalError", "JournalRecord"]
 
 
 class JournalError(CryptshareError):
     """The journal cannot be used: it is held by another process, unreadable, or a job
     is claimed by another worker. Nothing was sent for the job concerned."""
+
+
+class JobHeldError(JournalError):
+    """Another worker holds a live claim on the job: it was skipped (try it again after
+    the lease, if that worker may have died)."""
 
 
 @define(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from attrs import define
 from ._journal import JobOutcome, JournalError, JournalRecord
 from ._upload import UploadedFile
 
-__all__ = ["SQLiteJournal"]
+__all__ = ["SQLiteJournal", "dump_outcome", "load_outcome"]
 
 T = TypeVar("T")
 
@@ -154,7 +154,7 @@ class SQLiteJournal:
     async def record_outcome(self, key: str, outcome: JobOutcome) -> None:
         _check_key(key)
         self._check_claimed(key)
-        await self._record(key, outcome.tracking_id, _dump_outcome(outcome))
+        await self._record(key, outcome.tracking_id, dump_outcome(outcome))
         self._claimed.discard(key)
 
     async def release(self, key: str) -> None:
@@ -217,7 +217,7 @@ class SQLiteJournal:
         return JournalRecord(
             key,
             tracking_id=tracking_id,
-            outcome=_load_outcome(key, outcome) if outcome is not None else None,
+            outcome=load_outcome(key, outcome) if outcome is not None else None,
         )
 
     def _flush(self) -> None:
@@ -284,7 +284,7 @@ def _check_key(key: object) -> None:
         raise JournalError(f"a job key must be a non-empty str, got {key!r}")
 
 
-def _dump_outcome(outcome: JobOutcome) -> str:
+def dump_outcome(outcome: JobOutcome) -> str:
     return json.dumps(
         {
             "tracking_id": outcome.tracking_id,
@@ -305,7 +305,7 @@ def _dump_outcome(outcome: JobOutcome) -> str:
     )
 
 
-def _load_outcome(key: str, text: str) -> JobOutcome:
+def load_outcome(key: str, text: str) -> JobOutcome:
     try:
         data = json.loads(text)
         return JobOutcome(

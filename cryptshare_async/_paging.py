@@ -350,7 +350,7 @@ def legacy_pager(
 def _request_pager(
     sender: Sender,
     request_for: Callable[[int], ApiRequest],
-    structure_page: Callable[[Sequence[Any]], tuple[T, ...]],
+    structure_page: Callable[[Sequence[Any], frozenset[str]], tuple[T, ...]],
     *,
     page_size: int,
     start_page: int,
@@ -358,15 +358,22 @@ def _request_pager(
     description: str,
 ) -> Pager[T]:
     first = request_for(start_page)  # validates page, page size and the rest now
+    # The secrets the requests carried: a parse error of a page is scrubbed of them.
+    secrets: set[str] = set()
 
     async def fetch(page: int) -> Sequence[Any]:
         request = first if page == start_page else request_for(page)
-        data = protocol.json_data(request, await sender.request(request))
+        response = await sender.request(request)
+        secrets.update(response.secrets)
+        data = protocol.json_data(request, response)
         return _json_list(data, f"{request.method} {request.url_path}")
+
+    def structure(raw: Sequence[Any]) -> tuple[T, ...]:
+        return structure_page(raw, frozenset(secrets))
 
     return Pager(
         fetch,
-        structure_page,
+        structure,
         page_size=page_size,
         start_page=start_page,
         limit=limit,
@@ -374,11 +381,13 @@ def _request_pager(
     )
 
 
-def _structure_items(raw: Sequence[Any]) -> tuple[TransferListItem, ...]:
-    return structure_list(raw, TransferListItem)
+def _structure_items(raw: Sequence[Any], secrets: frozenset[str]) -> tuple[TransferListItem, ...]:
+    return structure_list(raw, TransferListItem, secrets=secrets)
 
 
-def _structure_without_tracking_id(raw: Sequence[Any]) -> tuple[TransferListItem, ...]:
+def _structure_without_tracking_id(
+    raw: Sequence[Any], secrets: frozenset[str]
+) -> tuple[TransferListItem, ...]:
     """The items as the caller's ``fields`` asked, without the tracking id added for
     de-duplication."""
     return structure_list(
@@ -387,8 +396,11 @@ def _structure_without_tracking_id(raw: Sequence[Any]) -> tuple[TransferListItem
             for item in raw
         ],
         TransferListItem,
+        secrets=secrets,
     )
 
 
-def _structure_summaries(raw: Sequence[Any]) -> tuple[TransferSummary, ...]:
-    return structure_list(raw, TransferSummary)
+def _structure_summaries(
+    raw: Sequence[Any], secrets: frozenset[str]
+) -> tuple[TransferSummary, ...]:
+    return structure_list(raw, TransferSummary, secrets=secrets)

@@ -37,7 +37,7 @@ from ._errors import (
 from ._events import Events
 from ._protocol import ApiRequest, ApiResponse, error_for_response
 from ._retry import RetryPolicy
-from ._scrub import describe, secrets_in
+from ._scrub import describe, secrets_in, secrets_in_json
 from ._transport_api import StreamBody, StreamedResponse, Transport
 
 __all__ = ["Pipeline"]
@@ -72,6 +72,15 @@ def _foreign(exc: Exception, request: ApiRequest, headers: Mapping[str, str]) ->
         method=request.method,
         path=request.url_path,
     )
+
+
+def _with_secrets(
+    request: ApiRequest, headers: Mapping[str, str], response: ApiResponse
+) -> ApiResponse:
+    """``response`` knowing the secrets its request carried, so that nothing the server
+    echoes of them is ever quoted in an error."""
+    secrets = secrets_in(headers) | secrets_in_json(request.json)
+    return evolve(response, secrets=response.secrets | secrets)
 
 
 class _WatchedBody:
@@ -244,7 +253,7 @@ class Pipeline:
         if failure is not None:
             raise failure
         assert response is not None
-        return self._bounded(request, response)
+        return self._bounded(request, _with_secrets(request, headers, response))
 
     def _bounded(self, request: ApiRequest, response: ApiResponse) -> ApiResponse:
         if len(response.body) <= self._limit:
@@ -340,10 +349,8 @@ class Pipeline:
             pass  # the status alone still types the error
         except Exception:
             pass
-        return error_for_response(
-            request,
-            ApiResponse(status=response.status, headers=response.headers, body=b"".join(parts)),
-        )
+        answer = ApiResponse(status=response.status, headers=response.headers, body=b"".join(parts))
+        return error_for_response(request, _with_secrets(request, headers, answer))
 
     @staticmethod
     def _mapped(

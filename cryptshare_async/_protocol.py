@@ -41,6 +41,7 @@ from ._errors import (
     VerificationError,
     WrongPasswordError,
 )
+from ._scrub import redact
 from ._validation import email_path_segment, path_segment, server_id, validate_header_value
 
 __all__ = [
@@ -112,11 +113,26 @@ class ApiRequest:
 
 @define(frozen=True, slots=True)
 class ApiResponse:
-    """An HTTP answer, read whole (bodies of API answers are small JSON documents)."""
+    """An HTTP answer, read whole (bodies of API answers are small JSON documents).
+
+    ``secrets`` are the secret values the request carried (client id, verification
+    token, passwords, in every spelling), attached by the pipeline: a server may echo
+    them back, so every text this module quotes from the answer is scrubbed of them.
+    They are never shown, compared or pickled.
+    """
 
     status: int
     headers: Mapping[str, str] = field(repr=False)
     body: bytes = field(repr=False)
+    secrets: frozenset[str] = field(default=frozenset(), repr=False, eq=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"status": self.status, "headers": self.headers, "body": self.body}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "secrets", frozenset())
 
 
 def build_headers(
@@ -496,11 +512,16 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return seconds if seconds >= 0 else None
 
 
-def _excerpt(body: bytes, limit: int = 200) -> str:
+def _excerpt(body: bytes, secrets: frozenset[str], limit: int = 200) -> str:
+    """The start of ``body`` as one line of text, without tags or ``secrets``."""
     # Only the start matters: never decode or scan a multi-MiB body for 200 characters.
-    text = body[: limit * 8].decode("utf-8", "replace")
+    # The margin keeps a secret that starts inside the window whole, so none is half-cut.
+    margin = 4 * max(map(len, secrets), default=0)
+    text = redact(body[: limit * 8 + margin].decode("utf-8", "replace"), secrets)
     text = _SECRET_VALUE.sub(r"\1***\2", text)
     text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
+    # Removing tags and white space may join what the server split: redact again.
+    text = redact(text, secrets)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -552,11 +573,11 @@ def error_for_response(request: ApiRequest, response: ApiResponse) -> ApiError:
     if isinstance(document, dict) and isinstance(document.get("errorCode"), int):
         code = document["errorCode"]
         raw_message = document.get("errorMessage")
-        message = raw_message if isinstance(raw_message, str) else ""
+        message = redact(raw_message, response.secrets) if isinstance(raw_message, str) else ""
         if len(message) > _MAX_ERROR_MESSAGE:
             message = message[: _MAX_ERROR_MESSAGE - 1] + "…"
     else:
-        message = _excerpt(response.body)
+        message = _excerpt(response.body, response.secrets)
     cls = _BY_CODE.get(code) if code is not None else None
     if cls is None:
         if response.status >= 500:
@@ -604,7 +625,7 @@ def json_data(request: ApiRequest, response: ApiResponse) -> Any:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
         failure = ResponseParseError(
             f"{request.method} {request.url_path} answered HTTP {response.status} with a body"
-            f" that is not JSON ({reason}): {_excerpt(response.body, 80)!r}"
+            f" that is not JSON ({reason}): {_excerpt(response.body, response.secrets, 80)!r}"
         )
     if failure is not None:
         # Raised outside the handler, so neither chained nor as context: a JSONDecodeError
@@ -677,12 +698,15 @@ def read_created_id(
     location_id, reason = _location_id(request, location, request_url)
     if location_id is None:
         return CreatedId(
-            None, f"with an unusable Location {_shown(location)}: {reason}", recovered=body_id
+            None,
+            f"with an unusable Location {_shown(location, response.secrets)}: {reason}",
+            recovered=body_id,
         )
     if present and body_id != location_id:
         return CreatedId(
             None,
-            f"naming the new resource twice, differently: Location {_shown(location)}"
+            f"naming the new resource twice, differently: Location"
+            f" {_shown(location, response.secrets)}"
             " and the body's id",
             recovered=location_id,
         )
@@ -772,10 +796,11 @@ def _same_path(left: str, right: str) -> bool:
     )
 
 
-def _shown(location: str) -> str:
-    """``location`` fit to quote in an error: no query or fragment, no token-like runs,
-    at most :data:`_SHOWN_LOCATION` characters."""
-    text = location[:MAX_LOCATION_LENGTH].split("?", 1)[0].split("#", 1)[0]
+def _shown(location: str, secrets: frozenset[str]) -> str:
+    """``location`` fit to quote in an error: no query or fragment, no ``secrets`` or
+    token-like runs, at most :data:`_SHOWN_LOCATION` characters."""
+    # Redacted before it is cut, so no secret survives half-cut.
+    text = redact(location, secrets)[:MAX_LOCATION_LENGTH].split("?", 1)[0].split("#", 1)[0]
     text = _TOKEN_LIKE.sub(lambda m: f"<{len(m.group())} characters>", text)
     text = "".join(c if c.isprintable() else "?" for c in text)
     if len(text) > _SHOWN_LOCATION:

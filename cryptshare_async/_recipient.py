@@ -33,9 +33,11 @@ import os
 import secrets
 import threading
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
+
+from attrs import evolve
 
 from . import _protocol as protocol
 from ._converter import structure, structure_list
@@ -46,6 +48,7 @@ from ._errors import (
     InvalidInputError,
 )
 from ._models import TransferFile, TransferInfo
+from ._scrub import redact, spellings
 from ._upload._hashing import resolve_algorithm
 from ._upload._progress import ProgressCallback, ProgressReporter
 from ._validation import path_segment
@@ -71,11 +74,12 @@ _WINDOWS_RESERVED: Final = frozenset(
 )
 
 
-def hash_algorithm(name: str) -> str:
+def hash_algorithm(name: str, *, secrets: Iterable[str] = ()) -> str:
     """The :mod:`hashlib` name for a server's checksum algorithm name.
 
     Spellings vary (``SHA-256``, ``SHA256``, ``sha_256``); case, ``-``, ``_`` and spaces
-    are ignored. Raises :class:`DownloadError` for an algorithm hashlib cannot compute.
+    are ignored. Raises :class:`DownloadError` for an algorithm hashlib cannot compute
+    (its text quotes ``name`` without ``secrets``).
 
     Example::
 
@@ -85,10 +89,12 @@ def hash_algorithm(name: str) -> str:
     try:
         return resolve_algorithm(name).hashlib_name
     except InvalidInputError:
-        raise DownloadError(
-            f"the server's checksum algorithm {name!r} is not one this library can compute;"
-            " pass verify=False to download without checking"
-        ) from None
+        pass
+    # Raised outside the handler: the refusal quotes ``name`` as the server sent it.
+    raise DownloadError(
+        f"the server's checksum algorithm {redact(name, secrets)!r} is not one this library"
+        " can compute; pass verify=False to download without checking"
+    )
 
 
 def safe_file_name(name: str | None, *, fallback: str = "download") -> str:
@@ -245,6 +251,8 @@ class RecipientTransfer:
         self._transfer_id = transfer_id
         self._password = password
         self._info: TransferInfo | None = None
+        # What the server may echo: the password, and the secrets of every request sent.
+        self._secrets = spellings(password) if password else frozenset[str]()
 
     def __repr__(self) -> str:
         shown = "None" if self._password is None else "'***'"
@@ -261,15 +269,19 @@ class RecipientTransfer:
         and :class:`~cryptshare_async.TransferDeletedError` (2006) once it is deleted.
         """
         request = protocol.recipient_info_request(self._transfer_id, password=self._password)
-        data = protocol.json_data(request, await self._client.request(request))
-        self._info = structure(data, TransferInfo)
+        response = await self._client.request(request)
+        self._secrets |= response.secrets
+        data = protocol.json_data(request, response)
+        self._info = structure(data, TransferInfo, secrets=response.secrets)
         return self._info
 
     async def files(self) -> tuple[TransferFile, ...]:
         """The files available for download (names as the server sent them)."""
         request = protocol.recipient_files_request(self._transfer_id, password=self._password)
-        data = protocol.json_data(request, await self._client.request(request))
-        return structure_list(data, TransferFile)
+        response = await self._client.request(request)
+        self._secrets |= response.secrets
+        data = protocol.json_data(request, response)
+        return structure_list(data, TransferFile, secrets=response.secrets)
 
     async def download(
         self,
@@ -368,7 +380,7 @@ class RecipientTransfer:
                 "the server gave a checksum but no checksum algorithm;"
                 " pass verify=False to download without checking"
             )
-        return hash_algorithm(info.checksum_algorithm)
+        return hash_algorithm(info.checksum_algorithm, secrets=self._secrets)
 
     async def _download_to(
         self,
@@ -385,6 +397,7 @@ class RecipientTransfer:
         if not overwrite and await asyncio.to_thread(os.path.lexists, target):
             raise _exists(target)
         algorithm = await self._algorithm(entry, verify)
+        shown = _shown(entry, self._secrets)
         request = protocol.recipient_download_request(
             self._transfer_id, entry.id, password=self._password
         )
@@ -392,7 +405,7 @@ class RecipientTransfer:
         sink = _FileSink(temporary, algorithm)
         try:
             async with self._client.stream(request) as response:
-                limit = _size_limit(entry, response.headers)
+                limit = _size_limit(shown, response.headers)
                 pending: list[bytes] = []
                 pending_size = received = 0
                 if progress is not None:
@@ -400,7 +413,7 @@ class RecipientTransfer:
                 async for chunk in response.iter_chunks(WRITE_CHUNK):
                     if limit is not None and received + len(chunk) > limit:
                         # Checked before the chunk is kept: never more than announced on disk.
-                        raise _too_long(entry, limit)
+                        raise _too_long(shown, limit)
                     pending.append(chunk)
                     pending_size += len(chunk)
                     received += len(chunk)
@@ -412,12 +425,26 @@ class RecipientTransfer:
                 if pending:
                     await sink.write(b"".join(pending))
             await sink.finish()
-            _check(entry, sink, algorithm)
+            _check(shown, sink, algorithm)
             _place(temporary, target, overwrite=overwrite)
         except BaseException:
             sink.discard()
             raise
         return target
+
+
+def _shown(entry: TransferFile, secrets: frozenset[str]) -> TransferFile:
+    """``entry`` as errors may quote it: the server's id, name and checksum without
+    ``secrets`` (a hostile server may echo the password or client id into them)."""
+    texts = (entry.id or "", entry.file_name or "", entry.checksum or "")
+    if not any(secret in text for secret in secrets for text in texts):
+        return entry
+    return evolve(
+        entry,
+        id=None if entry.id is None else redact(entry.id, secrets),
+        file_name=None if entry.file_name is None else redact(entry.file_name, secrets),
+        checksum=None if entry.checksum is None else redact(entry.checksum, secrets),
+    )
 
 
 def _size_limit(entry: TransferFile, headers: Mapping[str, str]) -> int | None:

@@ -27,7 +27,7 @@ from ._models import SecurityMode, TransferSessionSettings
 from ._session import TransferSession, _notification, _security_mode
 from ._unset import UNSET, Unset
 from ._upload import Source, UploadSource
-from ._upload._sources import as_upload_source
+from ._upload._dispatch import as_upload_source
 from ._upload._upload import choose_name
 from ._validation import validate_recipients
 

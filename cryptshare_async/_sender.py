@@ -74,7 +74,8 @@ class Sender:
         """Whether the server considers this sender verified (with the stored token, if any)."""
         request = protocol.verification_status_request(self._email)
         response = await self._client.send_as(request, self._email, None)
-        return structure(protocol.json_data(request, response), VerificationStatus)
+        data = protocol.json_data(request, response)
+        return structure(data, VerificationStatus, secrets=response.secrets)
 
     async def request_email_code(self, *, language: str | None = None) -> None:
         """Ask the server to mail a verification code to this address.
@@ -106,7 +107,8 @@ class Sender:
     async def _request_token(self, code: str | None) -> VerificationToken:
         request = protocol.token_request(self._email, code)
         response = await self._client.request(request)
-        token = structure(protocol.json_data(request, response), VerificationToken)
+        data = protocol.json_data(request, response)
+        token = structure(data, VerificationToken, secrets=response.secrets)
         validate_header_value(token.token, what="verification token", secret=True)
         await self._client.tokens.save(
             self._client.token_key(self._email),
@@ -117,7 +119,8 @@ class Sender:
     async def _fetch_by_client_id(self) -> StoredToken:
         request = protocol.token_request(self._email, None)
         response = await self._client.request(request)
-        token = structure(protocol.json_data(request, response), VerificationToken)
+        data = protocol.json_data(request, response)
+        token = structure(data, VerificationToken, secrets=response.secrets)
         validate_header_value(token.token, what="verification token", secret=True)
         return StoredToken(token=token.token, valid_until=token.valid_until)
 
@@ -235,7 +238,9 @@ class Sender:
             raise InvalidInputError("recipients must be a list of addresses, not a single str")
         checked = [validate_email(r, what="recipient") for r in recipients]
         request = protocol.transfer_policy_request(self._email, checked)
-        return structure(protocol.json_data(request, await self.request(request)), TransferPolicy)
+        response = await self.request(request)
+        data = protocol.json_data(request, response)
+        return structure(data, TransferPolicy, secrets=response.secrets)
 
     # ------------------------------------------------------------ listings
 

@@ -28,6 +28,7 @@ from ._models import (
     SessionState,
     TransferSessionSettings,
 )
+from ._scrub import redact_json
 from ._transfer import Transfer
 from ._unset import UNSET, Unset
 from ._upload import ChecksumMode, ProgressCallback, Source, UploadedFile
@@ -122,10 +123,15 @@ class TransferSession:
         return (await self._sender._exchange(request, body=body, token=self._token)).response
 
     async def state(self) -> SessionState:
-        """The session's current settings, recipients and files."""
+        """The session's current settings, recipients and files.
+
+        An echo of the request's secrets (client id, token) in the answer is replaced
+        by ``***``: uploads quote the state's algorithm and file names in errors.
+        """
         request = protocol.get_session_request(self._sender.email, self._tracking_id)
-        data = protocol.json_data(request, await self.request(request))
-        return structure(data, SessionState)
+        response = await self.request(request)
+        data = redact_json(protocol.json_data(request, response), response.secrets)
+        return structure(data, SessionState, secrets=response.secrets)
 
     async def update(
         self,
@@ -179,8 +185,9 @@ class TransferSession:
         if not body:
             raise InvalidInputError("update() needs at least one setting to change")
         request = protocol.patch_session_request(self._sender.email, self._tracking_id, body)
-        data = protocol.json_data(request, await self.request(request))
-        return structure(data, SessionState)
+        response = await self.request(request)
+        data = protocol.json_data(request, response)
+        return structure(data, SessionState, secrets=response.secrets)
 
     async def delete(self) -> None:
         """Abandon the session and every file in it."""
@@ -268,8 +275,11 @@ class TransferSession:
     ) -> UploadedFile:
         """Register a file and stream its content; see :mod:`cryptshare_async._upload`.
 
-        ``source`` is a path, a buffer, an async iterable of bytes (with ``size=``), or
-        a ``FileSource``/``BytesSource``/``StreamSource``. ``checksum`` is a
+        ``source`` is a path, a buffer, a binary file object (``open(path, "rb")``,
+        ``io.BytesIO``, an aiofiles handle, a ``StreamReader``, an ``UploadFile``: one
+        that cannot seek needs ``size=`` and is not resent on a retry; see
+        :class:`FileObjectSource`), an async iterable of bytes (with ``size=``; or
+        :func:`spool` it), or an :class:`UploadSource`. ``checksum`` is a
         :class:`ChecksumMode` (default ``AUTO``: pre-pass for files and buffers, stream
         for async iterables) or the hex digest you already have. ``progress(sent, total)``
         may be sync or async; ``hash_progress(hashed, total)`` likewise reports the

@@ -3,8 +3,10 @@
 The session is created on entry (and the settings applied with one ``update()`` if any
 are given). If the block exits by an exception or a cancellation and the session was
 not finalized, it is deleted, with its files. The delete runs shielded from further
-cancellation and bounded by ``cleanup_timeout``; if it fails, a warning is logged (the
-tracking id and the error's type, nothing secret) and a note is added to the exception.
+cancellation and bounded by ``cleanup_timeout``, as one of the client's clean-ups: if it
+fails, it is recorded in ``client.cleanup_failures`` and logged by the
+``cryptshare_async.cleanup`` logger (the tracking id and the error's type, nothing
+secret), and a note is added to the exception. If it works, the note says so.
 A block that ends normally leaves an unfinalized session open, so that it can be
 continued later through ``sender.resume_session(tracking_id)``.
 
@@ -21,7 +23,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
 from collections.abc import Iterable
 from types import TracebackType
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_CLEANUP_TIMEOUT", "SessionScope", "discard_session", "open_session"]
 
-logger = logging.getLogger("cryptshare_async")
 
 #: Seconds the clean-up delete may take before it is given up (a warning is logged).
 DEFAULT_CLEANUP_TIMEOUT: Final = 30.0

@@ -21,6 +21,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -87,6 +88,11 @@ class TokenStore(Protocol):
     token the server refused without any risk of dropping a newer one saved meanwhile
     (by another process sharing the store, say); without it, it reads, compares and
     deletes.
+
+    A store shared between processes may also offer ``fetch_lock(key)``, an async
+    context manager held across processes (see :class:`SupportsFetchLock`): the client
+    then fetches a missing token under it, after looking in the store once more, so a
+    fleet of workers starting together makes one verification request per sender.
     """
 
     async def get(self, key: TokenKey) -> StoredToken | None: ...
@@ -101,6 +107,13 @@ class SupportsDiscard(Protocol):
     """A :class:`TokenStore` that can delete an entry only if it holds a given token."""
 
     async def discard(self, key: TokenKey, token: str) -> None: ...
+
+
+@runtime_checkable
+class SupportsFetchLock(Protocol):
+    """A :class:`TokenStore` whose processes take turns fetching a token for one key."""
+
+    def fetch_lock(self, key: TokenKey) -> AbstractAsyncContextManager[None]: ...
 
 
 class MemoryTokenStore:

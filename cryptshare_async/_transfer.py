@@ -22,6 +22,7 @@ from ._errors import (
     TransferDeletedError,
 )
 from ._models import RevocationOptions, RevocationRequest, TransferStatus
+from ._scrub import redact_json
 from ._validation import path_segment
 from ._waiting import (
     DEFAULT_INTERVAL,
@@ -60,12 +61,15 @@ class Transfer:
         """The transfer's settings and status (state, files, recipients, downloads).
 
         ``language`` (``Accept-Language``) localises each file's ``removal_cause``.
+        An echo of the request's secrets (client id, token) in the answer is replaced
+        by ``***``: a status ends up in errors (``TransferFailedError.status``) and logs.
         """
         request = protocol.transfer_status_request(
             self._sender.email, self._tracking_id, language=language
         )
-        data = protocol.json_data(request, await self._sender.request(request))
-        return structure(data, TransferStatus)
+        response = await self._sender.request(request)
+        data = redact_json(protocol.json_data(request, response), response.secrets)
+        return structure(data, TransferStatus, secrets=response.secrets)
 
     async def wait_until_active(
         self,

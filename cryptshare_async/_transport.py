@@ -305,6 +305,7 @@ class AiohttpTransport:
                 data=data,
                 **self._options(session, send_headers),
             ) as resp:
+                _check_head(resp, request)
                 content = await self._read_body(resp, request)
                 response = ApiResponse(status=resp.status, headers=dict(resp.headers), body=content)
         except CryptshareError:
@@ -374,6 +375,11 @@ class AiohttpTransport:
         if failure is not None:
             raise failure
         assert resp is not None
+        try:
+            _check_head(resp, request)
+        except MalformedResponseError:
+            resp.close()
+            raise
         content = resp.content
 
         async def read(size: int) -> bytes:
@@ -391,6 +397,22 @@ class AiohttpTransport:
         # the block (a full disk, an integrity check) passes through unchanged.
         async with resp:
             yield StreamedResponse(resp.status, dict(resp.headers), read)
+
+
+#: More header lines than any API answer needs; newer aiohttp versions refuse such an
+#: answer in their parser, older ones accept thousands: the limit is the library's own.
+MAX_RESPONSE_HEADERS: Final = 128
+
+
+def _check_head(resp: aiohttp.ClientResponse, request: ApiRequest) -> None:
+    if len(resp.raw_headers) > MAX_RESPONSE_HEADERS:
+        resp.close()
+        raise MalformedResponseError(
+            f"{request.method} {request.url_path}: the server's answer is not valid HTTP"
+            f" (more than {MAX_RESPONSE_HEADERS} header lines); is a proxy in the way?",
+            method=request.method,
+            path=request.url_path,
+        )
 
 
 def _too_large(request: ApiRequest, status: int, limit: int) -> ResponseTooLargeError:

@@ -33,7 +33,7 @@ from ._errors import (
     VerificationError,
 )
 from ._protocol import ApiRequest, ApiResponse, TokenUse
-from ._tokens import StoredToken, SupportsDiscard, TokenKey, TokenStore
+from ._tokens import StoredToken, SupportsDiscard, SupportsFetchLock, TokenKey, TokenStore
 
 __all__ = ["Fetch", "SendWith", "Sent", "TokenManager", "is_token_rejection"]
 
@@ -62,7 +62,8 @@ class TokenManager:
 
     Concurrent callers that need a token for the same key while none is usable share
     one fetch (single flight): a worker pool of 50 tasks starting at once makes one
-    verification request, not 50.
+    verification request, not 50. With a store that offers a cross-process
+    ``fetch_lock`` (``RedisTokenStore``), a fleet of processes does the same.
 
     ``refresh_margin``: with a fetch at hand (automatic verification by client id), a
     token that expires within this margin is replaced ahead of time; without one (email
@@ -144,8 +145,7 @@ class TokenManager:
         future: asyncio.Future[StoredToken] = loop.create_future()
         self._inflight[key] = future
         try:
-            token = await fetch()
-            await self._store.set(key, token)
+            token = await self._fetch_once(key, fetch)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -158,6 +158,21 @@ class TokenManager:
             return token
         finally:
             self._inflight.pop(key, None)
+
+    async def _fetch_once(self, key: TokenKey, fetch: Fetch) -> StoredToken:
+        """Fetch and store a token; with a store shared between processes, under its
+        lock and only if no other process stored a usable one meanwhile."""
+        if not isinstance(self._store, SupportsFetchLock):
+            token = await fetch()
+            await self._store.set(key, token)
+            return token
+        async with self._store.fetch_lock(key):
+            stored = await self.cached(key)
+            if stored is not None and stored.is_usable(margin=self._margin):
+                return stored
+            token = await fetch()
+            await self._store.set(key, token)
+            return token
 
     async def save(self, key: TokenKey, token: StoredToken) -> None:
         await self._store.set(key, token)

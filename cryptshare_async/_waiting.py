@@ -1,9 +1,12 @@
 """Waiting for a finalized transfer to become active.
 
 The wait is a plain loop in the caller's task: read the status, stop if the state is
-final, sleep, read again. The interval grows by half each time up to ``max_interval``;
-the first read is immediate. Nothing runs in the background, so cancelling the
-awaiting task cancels the pending read or sleep and leaves nothing behind.
+final, sleep, read again. The first read is immediate; the first pause is short
+(``DEFAULT_INTERVAL``, 0.25 s: a transfer often needs well under a second of
+processing, and a batch of waits is only as fast as its slowest poll) and grows by half
+each time up to ``max_interval`` (15 s), so a long wait costs the server few reads.
+Nothing runs in the background, so cancelling the awaiting task cancels the pending read
+or sleep and leaves nothing behind.
 
 Outcomes:
 
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT: Final = 600.0
-DEFAULT_INTERVAL: Final = 1.0
+DEFAULT_INTERVAL: Final = 0.25
 DEFAULT_MAX_INTERVAL: Final = 15.0
 GROWTH: Final = 1.5
 

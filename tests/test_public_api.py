@@ -6,6 +6,7 @@ import cryptshare_async
 
 EXPECTED = sorted(
     [
+        "JobHeldError",
         "JobOutcome",
         "Journal",
         "JournalError",
@@ -40,6 +41,7 @@ EXPECTED = sorted(
         "FieldsLike",
         "FileDownload",
         "FileProgressCallback",
+        "FileObjectSource",
         "FileSource",
         "FileState",
         "FileStatus",
@@ -87,6 +89,7 @@ EXPECTED = sorted(
         "SessionTokenRejectedError",
         "SizeMismatchError",
         "Source",
+        "SpooledSource",
         "SourceChangedError",
         "SourceNotReplayableError",
         "StatusDetails",
@@ -125,6 +128,7 @@ EXPECTED = sorted(
         "WrongPasswordError",
         "__version__",
         "generate_client_id",
+        "spool",
         "wait_until_active",
     ]
 )

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from .._errors import InvalidInputError
 from .._threads import wait_through_cancellation
+from ._dispatch import Source, as_upload_source
 from ._progress import FileProgressCallback, ProgressCallback
 from ._reader import DEFAULT_CHUNK_SIZE
-from ._sources import Source, as_upload_source
 from ._upload import (
     ChecksumMode,
     UploadedFile,
@@ -88,7 +88,7 @@ async def upload_many(
     names: list[str] = []
     total = hashed_total = 0
     for item in items:
-        opened = item.open()
+        opened = await item.aopen()
         try:
             names.append(choose_name(item, opened, None))
             total += opened.size

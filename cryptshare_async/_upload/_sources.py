@@ -8,7 +8,12 @@ Example::
     await session.upload(StreamSource(lambda: chunks(), size=n, name="x.bin"))  # replayable
 
 Opening a source checks it (missing file, directory, unreadable, wrong declared size)
-before anything is registered on the server.
+before anything is registered on the server. File objects are in ``_file_objects``,
+streams of unknown size are spooled by ``_spool``.
+
+Replayable (resent on a retry, and readable twice for the pre-pass): paths, buffers,
+stream factories, seekable file objects and spooled streams; read once: a plain async
+iterable and a file object that cannot seek.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import os
 import stat
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from typing import TypeAlias
+from typing import Final, TypeAlias
 
 from attrs import define, field
 
@@ -29,6 +34,7 @@ from .._errors import InvalidInputError, SizeMismatchError, SourceChangedError
 from .._errors import SourceNotReplayableError as _NotReplayable
 from ._hashing import ChecksumAlgorithm, Crc32, Hasher, HasherPair, PrePass
 from ._progress import ProgressReporter
+from ._readables import AsyncBinaryReadable, has_async_read, read_chunks
 from ._reader import DEFAULT_CHUNK_SIZE, Advance, ChunkReader, ReadChunk, run_in_thread
 from ._side_hash import SideHasher, StreamHasher
 
@@ -36,10 +42,9 @@ __all__ = [
     "BytesSource",
     "FileSource",
     "OpenedSource",
-    "Source",
+    "StreamFactory",
     "StreamSource",
     "UploadSource",
-    "as_upload_source",
 ]
 
 # The pre-pass alternates two buffers of this size (one hashed by the CRC-32 thread
@@ -51,6 +56,10 @@ _PREHASH_BLOCK = 2 << 20
 #: batch of small transfers (``benchmarks/send_many.py``) would pay it per file.
 INLINE_HASH_MAX = 256 * 1024
 StreamFactory: TypeAlias = Callable[[], AsyncIterable[bytes]]
+_ONE_SHOT_HINT: Final = (
+    "pass a path or bytes, or a StreamSource factory (a callable returning a fresh iterable)"
+    " to get retries"
+)
 
 
 class UploadSource(abc.ABC):
@@ -61,6 +70,11 @@ class UploadSource(abc.ABC):
     @abc.abstractmethod
     def open(self) -> OpenedSource:
         """Check and open the source (raises before anything is registered)."""
+
+    async def aopen(self) -> OpenedSource:
+        """:meth:`open` for sources that must wait to be checked (a file object's size
+        is found by seeking, in a worker thread or through its async methods)."""
+        return self.open()
 
 
 @define(frozen=True, slots=True)
@@ -107,7 +121,7 @@ class FileSource(UploadSource):
         except BaseException:
             os.close(fd)
             raise
-        return _OpenedFile(path, name, fd, info)
+        return _OpenedFile(repr(path), name, fd, info)
 
 
 @define(frozen=True, slots=True)
@@ -139,17 +153,20 @@ class StreamSource(UploadSource):
 
     Give a *factory* (a callable returning a fresh async iterable) to allow retries and
     the pre-pass checksum mode; a plain async iterable is consumed once and never resent.
+    An object with ``async def read(n)`` (an aiohttp or asyncio ``StreamReader``) is read
+    in chunks of up to 1 MiB, not iterated (which would go line by line).
     """
 
-    stream: AsyncIterable[bytes] | StreamFactory = field(repr=False)
+    stream: AsyncIterable[bytes] | AsyncBinaryReadable | StreamFactory = field(repr=False)
     size: int = field()
     name: str | None = None
 
     @stream.validator
     def _check_stream(self, _attribute: object, value: object) -> None:
-        if not isinstance(value, AsyncIterable) and not callable(value):
+        if not (isinstance(value, AsyncIterable) or callable(value) or has_async_read(value)):
             raise InvalidInputError(
-                f"StreamSource needs an async iterable of bytes or a factory of one, got {value!r}"
+                "StreamSource needs an async iterable of bytes, an object with async read(n),"
+                f" or a factory of one, got {value!r}"
             )
 
     @size.validator
@@ -159,32 +176,6 @@ class StreamSource(UploadSource):
 
     def open(self) -> OpenedSource:
         return _OpenedStream(self.name, self.stream, self.size)
-
-
-Source: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview | UploadSource
-"""Anything ``upload()`` accepts: a path, a buffer, or an :class:`UploadSource`."""
-
-
-def as_upload_source(
-    source: Source | AsyncIterable[bytes], *, size: int | None = None
-) -> UploadSource:
-    """Wrap a plain path, buffer or async iterable (with ``size``) in its source type."""
-    if isinstance(source, UploadSource):
-        return source
-    if isinstance(source, str | os.PathLike):
-        return FileSource(source)
-    if isinstance(source, bytes | bytearray | memoryview):
-        return BytesSource(source)
-    if isinstance(source, AsyncIterable):
-        if size is None:
-            raise InvalidInputError(
-                "an async iterable needs its size declared: upload(stream, size=..., file_name=...)"
-            )
-        return StreamSource(source, size=size)
-    raise InvalidInputError(
-        "upload() takes a path, bytes/bytearray/memoryview, an async iterable with size=,"
-        f" or a FileSource/BytesSource/StreamSource; got {type(source).__name__}"
-    )
 
 
 # ---------------------------------------------------------------- opened sources
@@ -241,25 +232,31 @@ class _ReaderStream(ChunkStream):
 
 
 class _OpenedFile(OpenedSource):
-    def __init__(self, path: str, name: str, fd: int, info: os.stat_result) -> None:
+    """A regular file read with ``pread`` from ``start`` on (by the worker-thread reader);
+    the descriptor is this object's own (closed by :meth:`close`)."""
+
+    def __init__(
+        self, label: str, name: str | None, fd: int, info: os.stat_result, start: int = 0
+    ) -> None:
         self.name = name
-        self.size = info.st_size
-        self._path = path
+        self.size = max(info.st_size - start, 0)
+        self._label = label
         self._fd: int | None = fd
+        self._start = start
         self._identity = _identity(info)
 
     def _require_fd(self) -> int:
         if self._fd is None:
-            raise InvalidInputError(f"{self._path!r} was closed")
+            raise InvalidInputError(f"{self._label} was closed")
         return self._fd
 
     def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
-        fd = self._require_fd()
+        fd, start = self._require_fd(), self._start
         reader = ChunkReader(
-            lambda offset, n: os.pread(fd, n, offset),
+            lambda offset, n: os.pread(fd, n, start + offset),
             self.size,
             hasher=hasher,
-            has_more=lambda offset: bool(os.pread(fd, 1, offset)),
+            has_more=lambda offset: bool(os.pread(fd, 1, start + offset)),
             chunk_size=chunk_size,
         )
         return _ReaderStream(reader)
@@ -267,7 +264,7 @@ class _OpenedFile(OpenedSource):
     async def prehash(
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
     ) -> PrePass:
-        fd, size = self._require_fd(), self.size
+        fd, size, start = self._require_fd(), self.size, self._start
 
         def work(stop: threading.Event, advance: Advance) -> PrePass:
             hasher = algorithm.new()
@@ -280,10 +277,10 @@ class _OpenedFile(OpenedSource):
                         raise InterruptedError("pre-pass stopped")
                     view = buffers[turn]
                     turn ^= 1
-                    n = os.preadv(fd, [view[: min(block, size - offset)]], offset)
+                    n = os.preadv(fd, [view[: min(block, size - offset)]], start + offset)
                     if n == 0:
                         raise SourceChangedError(
-                            f"{self._path!r} shrank while it was being hashed"
+                            f"{self._label} shrank while it was being hashed"
                             f" ({offset} of {size} bytes)"
                         )
                     crc.update(view[:n])  # returns once the other buffer is free again
@@ -299,7 +296,7 @@ class _OpenedFile(OpenedSource):
         now = _identity(os.fstat(fd))
         if now != self._identity:
             raise SourceChangedError(
-                f"{self._path!r} changed during the upload (size or modification time differ"
+                f"{self._label} changed during the upload (size or modification time differ"
                 " from when it was opened)"
             )
 
@@ -418,18 +415,33 @@ class _SliceStream(ChunkStream):
 
 
 class _OpenedStream(OpenedSource):
-    def __init__(self, name: str | None, stream: AsyncIterable[bytes] | StreamFactory, size: int):
+    """An async iterable (or a factory of fresh ones), or an object with ``async def
+    read(n)`` such as a ``StreamReader`` (read in chunks, never iterated by lines)."""
+
+    def __init__(
+        self,
+        name: str | None,
+        stream: AsyncIterable[bytes] | StreamFactory | AsyncBinaryReadable,
+        size: int,
+        *,
+        declared_size: bool = True,
+        one_shot_hint: str = _ONE_SHOT_HINT,
+    ) -> None:
         self.name = name
         self.size = size
         self._stream = stream
-        self._factory = stream if not isinstance(stream, AsyncIterable) else None
+        one_shot = isinstance(stream, AsyncIterable) or has_async_read(stream)
+        self._factory = None if one_shot else stream
         self.replayable = self._factory is not None
-        self.declared_size = True
+        self.declared_size = declared_size
+        self._one_shot_hint = one_shot_hint
         self._used = False
 
-    def _fresh(self) -> AsyncIterable[bytes]:
+    def _fresh(self) -> AsyncIterable[bytes | bytearray | memoryview]:
         if self._factory is not None:
-            stream = self._factory()
+            stream = self._factory()  # type: ignore[operator]
+            if has_async_read(stream):
+                return read_chunks(stream)
             if not isinstance(stream, AsyncIterable):
                 raise InvalidInputError(
                     f"the StreamSource factory must return an async iterable, got {stream!r}"
@@ -438,10 +450,11 @@ class _OpenedStream(OpenedSource):
         if self._used:
             raise _NotReplayable(
                 "the upload needs the content again (a retry after a failed attempt), but the"
-                " async iterable was already consumed and is never resent; pass a path or bytes,"
-                " or a StreamSource factory (a callable returning a fresh iterable) to get retries"
+                f" source was already consumed and is never resent; {self._one_shot_hint}"
             )
         self._used = True
+        if has_async_read(self._stream):
+            return read_chunks(self._stream)
         assert isinstance(self._stream, AsyncIterable)
         return self._stream
 
@@ -490,7 +503,7 @@ class _IterableStream(ChunkStream):
 
     def __init__(
         self,
-        stream: AsyncIterable[bytes],
+        stream: AsyncIterable[bytes | bytearray | memoryview],
         size: int,
         hasher: Hasher | None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,

@@ -22,10 +22,11 @@ from .._cleanup import note_outcome
 from .._errors import InvalidInputError, UploadError
 from .._finishing import run_to_end
 from ._body import UploadBody
+from ._dispatch import Source, as_upload_source
 from ._hashing import ChecksumAlgorithm, PrePass, normalize_digest, resolve_algorithm
 from ._progress import ProgressCallback, ProgressReporter
 from ._reader import DEFAULT_CHUNK_SIZE
-from ._sources import OpenedSource, Source, StreamSource, UploadSource, as_upload_source
+from ._sources import OpenedSource, StreamSource, UploadSource
 
 if TYPE_CHECKING:
     from .._session import TransferSession
@@ -38,8 +39,9 @@ T = TypeVar("T")
 class ChecksumMode(Enum):
     """How the file's checksum is obtained (pass a hex digest instead to use your own).
 
-    - ``AUTO`` (default): ``PRE_PASS`` for files and buffers, ``STREAM`` for async
-      streams (which cannot be read twice).
+    - ``AUTO`` (default): ``PRE_PASS`` for files, buffers, seekable file objects and
+      spooled streams, ``STREAM`` for async streams and file objects that cannot seek
+      (which cannot be read twice).
     - ``PRE_PASS``: hash the source, register the file *with* its checksum (so the
       server verifies the content after finalizing), then send while checking the
       bytes against the pre-pass; a source that changed in between fails before
@@ -199,7 +201,7 @@ async def upload(
     """
     upload_source = as_upload_source(source, size=size)
     _check_chunk_size(chunk_size)
-    opened = upload_source.open()
+    opened = await upload_source.aopen()
     name: str | None = None
     try:
         name = choose_name(upload_source, opened, file_name)
@@ -294,7 +296,7 @@ async def upload_content(
     """
     upload_source = as_upload_source(source, size=size)
     _check_chunk_size(chunk_size)
-    opened = upload_source.open()
+    opened = await upload_source.aopen()
     try:
         if not isinstance(upload_source, StreamSource):
             check_declared_size(opened, size)

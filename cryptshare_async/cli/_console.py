@@ -99,7 +99,18 @@ class Console:
     def warn(self, text: str) -> None:
         print(f"warning: {text}", file=self.stderr, flush=True)
 
-    def error(self, text: str, hint: str | None = None) -> None:
+    def error(self, text: str, hint: str | None = None, *, exit_code: int = 1) -> None:
+        """The reason a command failed, on stderr: an ``error:`` line and a ``hint:`` line,
+        or in JSON mode one document ``{"error": {"message", "hint", "exit_code"}}``."""
+        if self.json_mode:
+            document: dict[str, object] = {
+                "message": one_line(text),
+                "hint": one_line(hint) if hint else None,
+                "exit_code": exit_code,
+            }
+            print(json.dumps({"error": document}, ensure_ascii=False), file=self.stderr)
+            self.stderr.flush()
+            return
         print(f"error: {one_line(text)}", file=self.stderr, flush=True)
         if hint:
             print(f"hint: {one_line(hint)}", file=self.stderr, flush=True)

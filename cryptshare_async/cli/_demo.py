@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from .. import (
     CryptshareClient,
@@ -32,7 +32,7 @@ from ._context import Context
 from ._download import download_files
 from ._listing import show_listing
 from ._send import LocalFile, upload_files
-from ._settings import CliError
+from ._settings import CliError, UsageError
 from ._views import status_lines, transfer_json
 
 __all__ = ["DEMO_RECIPIENT", "DEMO_SENDER", "run_demo"]
@@ -87,6 +87,30 @@ def _sha256(path: Path) -> str:
     return hasher.hexdigest()
 
 
+#: Options the demo cannot honour: it runs its own emulator, sender and token store.
+_IGNORED: Final = {
+    "url": "--url",
+    "client_id_file": "--client-id-file",
+    "sender": "--sender",
+    "token_store": "--token-store",
+    "no_token_store": "--no-token-store",
+    "allow_insecure_http": "--allow-insecure-http",
+    "language": "--language",
+    "timeout": "--timeout",
+}
+
+
+def _refuse_connection_options(ctx: Context) -> None:
+    # The global options default to "absent" (argparse.SUPPRESS): present means given.
+    given = [option for name, option in _IGNORED.items() if hasattr(ctx.args, name)]
+    if given:
+        raise UsageError(
+            f"demo does not take {', '.join(given)}: it runs against its own local emulator"
+            f" as {DEMO_SENDER}",
+            hint="to send through a real server: cryptshare-async send FILE --to ADDRESS ...",
+        )
+
+
 def run_demo(ctx: Context) -> int:
     """The ``demo`` command: every step of a transfer, printed as it happens.
 
@@ -94,6 +118,7 @@ def run_demo(ctx: Context) -> int:
 
         exit_code = run_demo(ctx)
     """
+    _refuse_connection_options(ctx)
     size = ctx.args.size_mib * _MIB
     work = Path(tempfile.mkdtemp(prefix="cryptshare-demo-"))
     try:

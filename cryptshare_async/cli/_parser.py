@@ -15,12 +15,23 @@ import argparse
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import __version__
-from ._settings import ENV_CLIENT_ID, ENV_SENDER, ENV_TOKEN_STORE, ENV_URL
+from .._waiting import DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL
+from ._exit import EXIT_STATUS_HELP
+from ._settings import (
+    ENV_ALLOW_INSECURE_HTTP,
+    ENV_CLIENT_ID,
+    ENV_LANGUAGE,
+    ENV_SENDER,
+    ENV_TIMEOUT,
+    ENV_TOKEN_STORE,
+    ENV_URL,
+    parse_seconds,
+)
 
-__all__ = ["PROG", "build_parser", "parse_expiration"]
+__all__ = ["PROG", "ArgumentsError", "build_parser", "parse_expiration"]
 
 PROG = "cryptshare-async"
 
@@ -36,17 +47,35 @@ class _Formatter(argparse.HelpFormatter):
 
 _FORMATTER = _Formatter
 
+
+class ArgumentsError(Exception):
+    """The command line could not be parsed; ``parser`` is the (sub-)command's parser."""
+
+    def __init__(self, message: str, parser: argparse.ArgumentParser) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises :class:`ArgumentsError` instead of printing and exiting, so that ``main``
+    reports every usage error the same way (as text, or JSON with ``--json``)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ArgumentsError(message, self)
+
+
 _EPILOG = f"""\
 environment:
   {ENV_URL}            server root, instead of --url
   {ENV_CLIENT_ID}      this installation's client id (or --client-id-file)
   {ENV_SENDER}         sender address, instead of --sender
   {ENV_TOKEN_STORE}    token store file, instead of --token-store
+  {ENV_TIMEOUT}        seconds, instead of --timeout
+  {ENV_LANGUAGE}       language tag, instead of --language
+  {ENV_ALLOW_INSECURE_HTTP}  1 for --allow-insecure-http
   CRYPTSHARE_SENDER_NAME, CRYPTSHARE_SENDER_PHONE   defaults for send --name/--phone
 
-exit status: 0 done, 1 failed (one "error:" line on stderr), 2 usage error,
-130 interrupted (Ctrl-C; a transfer being sent is cleaned up first)
-
+{EXIT_STATUS_HELP}
 examples:
   {PROG} demo                     a complete transfer against a local emulator
   export {ENV_URL}=https://share.example.com {ENV_SENDER}=alice@example.com
@@ -96,6 +125,13 @@ def _timeout(text: str) -> float | None:
     if text.strip() == "0":
         return None
     return _seconds(text)
+
+
+def _request_timeout(text: str) -> float:
+    try:
+        return parse_seconds(text, "the timeout")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 _DURATION = re.compile(r"(\d+)\s*([hdw]?)")
@@ -158,7 +194,7 @@ class _RefuseSecret(argparse.Action):
 def _global_options() -> argparse.ArgumentParser:
     # SUPPRESS as the default: an option given before the command is not reset by the
     # sub-command's parser, which knows the same options.
-    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     server = common.add_argument_group("connection options")
     server.add_argument(
         "--url", metavar="URL", help=f"server root, e.g. https://share.example.com (${ENV_URL})"
@@ -185,12 +221,22 @@ def _global_options() -> argparse.ArgumentParser:
         "--no-token-store", action="store_true", help="keep tokens in memory only (this run)"
     )
     server.add_argument(
-        "--language", metavar="TAG", help="language of mails and server messages, e.g. en, de"
+        "--language",
+        metavar="TAG",
+        help=f"language of mails and server messages, e.g. en, de (${ENV_LANGUAGE})",
     )
     server.add_argument(
         "--allow-insecure-http",
         action="store_true",
-        help="allow http:// to hosts other than localhost (tokens travel unencrypted)",
+        help="allow http:// to hosts other than localhost (tokens travel unencrypted;"
+        f" ${ENV_ALLOW_INSECURE_HTTP}=1)",
+    )
+    server.add_argument(
+        "--timeout",
+        type=_request_timeout,
+        metavar="S",
+        help="seconds to wait for a connection, and for each answer's next bytes"
+        f" (${ENV_TIMEOUT}; default 10 to connect, 60 to read)",
     )
     output = common.add_argument_group("output options")
     output.add_argument("--json", action="store_true", help="machine-readable output on stdout")
@@ -231,18 +277,20 @@ def _password_options(parser: argparse.ArgumentParser, *, recipient: bool) -> No
 
 def _wait_options(parser: argparse.ArgumentParser, *, what: str) -> None:
     parser.add_argument(
-        "--timeout",
+        "--wait-timeout",
         type=_timeout,
         default=600.0,
         metavar="S",
-        help=f"{what} at most S seconds (default 600; 0: no limit)",
+        help=f"{what} at most S seconds (default 600; 0: no limit); exit status 4 if the"
+        " transfer is not active by then",
     )
     parser.add_argument(
         "--poll-interval",
         type=_seconds,
-        default=1.0,
+        default=DEFAULT_INTERVAL,
         metavar="S",
-        help="first pause between two status reads; it grows to 15 s (default 1)",
+        help="first pause between two status reads; it grows to"
+        f" {DEFAULT_MAX_INTERVAL:g} s (default {DEFAULT_INTERVAL:g})",
     )
 
 
@@ -403,7 +451,7 @@ def _add_transfer_commands(commands: Any, common: argparse.ArgumentParser) -> No
         allow_abbrev=False,
         help="wait until a transfer is active",
         description="Wait until the server has processed a transfer. Exit status 0 once it"
-        " is ACTIVE, 1 if it failed, was deleted, or the timeout passed.",
+        " is ACTIVE, 1 if it failed or was deleted, 4 if --wait-timeout passed first.",
     )
     wait.add_argument("tracking_id", metavar="TRACKING_ID")
     _wait_options(wait, what="wait")
@@ -519,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
         2
     """
     common = _global_options()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         parents=[common],
         formatter_class=_FORMATTER,

@@ -5,6 +5,17 @@ and at every start and finish); a finished file leaves one permanent line. Anywh
 else (a pipe, a log file) nothing is drawn: each file writes at most one plain line when
 it is done. Quiet mode writes nothing.
 
+Each bar shows its share, bytes, rate and time left (ETA); the total line does the same
+for the batch. The total's rate counts only the time in which bytes were moving, so a
+checksum pre-pass (a file being hashed before any byte is sent) does not drag it down;
+its ETA is for the bytes still to send.
+
+Why hand-drawn rather than ``rich``: these bars need three things (several bars redrawn
+in place, a total, and plain lines when stderr is not a terminal), which fit in this one
+module with no dependency, so ``pip install cryptshare-async`` stays small and the
+command's output is the same everywhere. ``rich`` would add a dependency (or an optional
+``cli`` extra, and then two code paths to keep alike) for looks the command does not need.
+
 Example::
 
     with ProgressBoard(sys.stderr, mode=ProgressBoard.mode_for(sys.stderr, quiet=False),
@@ -26,7 +37,7 @@ from typing import Final, TextIO
 
 from ._console import human_size, isatty
 
-__all__ = ["Bar", "BarState", "ProgressBoard", "ProgressMode", "render_bar"]
+__all__ = ["Bar", "BarState", "ProgressBoard", "ProgressMode", "eta_text", "render_bar"]
 
 _UP: Final = "\x1b[{}A\r"
 _CLEAR_LINE: Final = "\x1b[2K"
@@ -69,6 +80,32 @@ def render_bar(fraction: float, width: int) -> str:
     if filled == 0:
         return "[" + " " * inner + "]"
     return "[" + "=" * (filled - 1) + ">" + " " * (inner - filled) + "]"
+
+
+def _eta(remaining: int, rate: float | None) -> float | None:
+    if rate is None or rate <= 0 or remaining <= 0:
+        return None
+    return remaining / rate
+
+
+def eta_text(seconds: float | None) -> str:
+    """Time left, short: ``ETA 42s``, ``ETA 3m05s``, ``ETA 1h02m`` (empty when unknown).
+
+    Example::
+
+        >>> eta_text(185.2), eta_text(3720), eta_text(None)
+        ('ETA 3m05s', 'ETA 1h02m', '')
+    """
+    if seconds is None:
+        return ""
+    whole = int(seconds + 0.5)
+    if whole < 60:
+        return f"ETA {whole}s"
+    if whole < 3600:
+        return f"ETA {whole // 60}m{whole % 60:02d}s"
+    if whole < 100 * 3600:
+        return f"ETA {whole // 3600}h{whole % 3600 // 60:02d}m"
+    return "ETA >99h"
 
 
 def _fit(text: str, width: int) -> str:
@@ -117,6 +154,7 @@ class Bar:
         self.done = sent
         first = self.state is not BarState.RUNNING
         if first:
+            self._board._sending(+1)
             self.state = BarState.RUNNING
             self.started_at = self._board.clock()
         self._board._changed(self, force=first)
@@ -126,6 +164,8 @@ class Bar:
         if self.state in (BarState.FINISHED, BarState.FAILED):
             return
         self.done = max(self.done, self.total)
+        if self.state is BarState.RUNNING:
+            self._board._sending(-1)
         self.state = BarState.FINISHED
         self.finished_at = self._board.clock()
         if self.started_at is None:
@@ -136,6 +176,8 @@ class Bar:
         """The transfer of this file did not complete."""
         if self.state in (BarState.FINISHED, BarState.FAILED):
             return
+        if self.state is BarState.RUNNING:
+            self._board._sending(-1)
         self.state = BarState.FAILED
         self.finished_at = self._board.clock()
         self._board._ended(self)
@@ -147,6 +189,10 @@ class Bar:
         end = self.finished_at if self.finished_at is not None else self._board.clock()
         elapsed = end - self.started_at
         return self.done / elapsed if elapsed > 0 else None
+
+    def eta(self) -> float | None:
+        """Seconds until the last byte at the current rate (``None``: unknown or done)."""
+        return _eta(self.total - self.done, self.rate())
 
 
 class ProgressBoard:
@@ -184,6 +230,10 @@ class ProgressBoard:
         self._live_lines = 0
         self._last_draw: float | None = None
         self._closed = False
+        # Time in which at least one file was sending: the total's rate is over this.
+        self._senders = 0
+        self._sending_since: float | None = None
+        self._sent_for = 0.0
 
     @staticmethod
     def mode_for(stream: TextIO, *, quiet: bool) -> ProgressMode:
@@ -240,6 +290,21 @@ class ProgressBoard:
         if self._show_total is not None:
             return self._show_total
         return len(self._bars) > 1
+
+    def _sending(self, change: int) -> None:
+        now = self.clock()
+        if self._senders == 0 and change > 0:
+            self._sending_since = now
+        self._senders += change
+        if self._senders == 0 and self._sending_since is not None:
+            self._sent_for += now - self._sending_since
+            self._sending_since = None
+
+    def sending_seconds(self) -> float:
+        """Seconds in which at least one file was sending (checksum pre-passes and
+        pauses between files do not count)."""
+        current = 0.0 if self._sending_since is None else self.clock() - self._sending_since
+        return self._sent_for + current
 
     def _running(self) -> list[Bar]:
         return [b for b in self._bars if b.state in (BarState.PREPARING, BarState.RUNNING)]
@@ -299,22 +364,22 @@ class ProgressBoard:
         label = _fit(self._total_label(), self._label_width())
         done = sum(b.done for b in self._bars)
         total = sum(b.total for b in self._bars)
-        started = [b.started_at for b in self._bars if b.started_at is not None]
-        rate = None
-        if started:
-            elapsed = self.clock() - min(started)
-            rate = done / elapsed if elapsed > 0 else None
-        return self._line(label.ljust(self._label_width()), done, total, rate, None)
+        elapsed = self.sending_seconds()
+        rate = done / elapsed if elapsed > 0 and done > 0 else None
+        line = self._line(label.ljust(self._label_width()), done, total, rate, None)
+        return line
 
     def _line(
         self, label: str, done: int, total: int, rate: float | None, status: str | None
     ) -> str:
         fraction = done / total if total > 0 else (1.0 if status == "done" else 0.0)
         counts = f"{human_size(done)}/{human_size(total)}"
+        eta = ""
         if status is None:
             status = f"{human_size(int(rate))}/s" if rate is not None and done > 0 else ""
+            eta = eta_text(_eta(total - done, rate))
         # Fixed widths, so that the bar keeps its length while the numbers change.
-        tail = f"{fraction:4.0%}  {counts:>21}  {status:<12}"
+        tail = f"{fraction:4.0%}  {counts:>21}  {status:>12}  {eta:<9}"
         columns = self._columns() - 1  # never write into the last column: it would wrap
         bar_width = columns - len(label) - len(tail) - 2
         if bar_width < _MIN_BAR:

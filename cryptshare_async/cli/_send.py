@@ -296,7 +296,7 @@ async def _send(
             return transfer, uploaded, None
         try:
             status = await wait_active(
-                transfer, console, timeout=args.timeout, interval=args.poll_interval
+                transfer, console, timeout=args.wait_timeout, interval=args.poll_interval
             )
         except BaseException:
             # The transfer exists whatever happened to the wait: a script gets its id.

@@ -51,6 +51,7 @@ from .. import (
 from .._validation import validate_recipients
 from ._console import human_size, one_line
 from ._context import Context
+from ._exit import EXIT_FAILURE, EXIT_OK
 from ._parser import parse_expiration
 from ._send import ENV_NAME, ENV_PHONE, check_files, split_addresses
 from ._settings import CliError, UsageError
@@ -252,7 +253,7 @@ def _report(ctx: Context, jobs: list[SendJob], results: list[SendResult | Except
             console.emit({"key": job.key, "error": text, "error_type": type(result).__name__})
             console.out(f"{job.key}  failed  {text}")
     console.info(f"{len(jobs) - failed} of {len(jobs)} job(s) sent, {failed} failed")
-    return 1 if failed else 0
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def run_send_batch(ctx: Context) -> int:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import ipaddress
+import math
 import os
 import stat
 import sys
@@ -25,18 +27,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .. import CryptshareClient, FileTokenStore, MemoryTokenStore, TokenStore
+from yarl import URL
+
+from .. import (
+    ConfigurationError,
+    CryptshareClient,
+    FileTokenStore,
+    MemoryTokenStore,
+    Timeouts,
+    TokenStore,
+)
 from ._console import Console, isatty
 
 __all__ = [
+    "ENV_ALLOW_INSECURE_HTTP",
     "ENV_CLIENT_ID",
+    "ENV_LANGUAGE",
     "ENV_SENDER",
+    "ENV_TIMEOUT",
     "ENV_TOKEN_STORE",
     "ENV_URL",
     "CliError",
     "Connection",
     "UsageError",
+    "check_server_url",
     "default_token_store",
+    "parse_seconds",
     "prompt_secret",
     "read_secret",
     "read_secret_file",
@@ -48,6 +64,12 @@ ENV_URL = "CRYPTSHARE_URL"
 ENV_CLIENT_ID = "CRYPTSHARE_CLIENT_ID"
 ENV_SENDER = "CRYPTSHARE_SENDER"
 ENV_TOKEN_STORE = "CRYPTSHARE_TOKEN_STORE"
+ENV_TIMEOUT = "CRYPTSHARE_TIMEOUT"
+ENV_LANGUAGE = "CRYPTSHARE_LANGUAGE"
+ENV_ALLOW_INSECURE_HTTP = "CRYPTSHARE_ALLOW_INSECURE_HTTP"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
 
 
 class CliError(Exception):
@@ -155,28 +177,134 @@ def read_secret(
     return prompt_secret(prompt, stdin=sys.stdin, what=what, hint=hint)
 
 
+def parse_seconds(text: str, what: str) -> float:
+    """A number of seconds > 0 (a :class:`ValueError` naming ``what`` otherwise).
+
+    Example::
+
+        >>> parse_seconds("2.5", "--timeout")
+        2.5
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{what} is not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{what} must be a number of seconds > 0, got {text}")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_server_url(text: str, *, allow_insecure_http: bool) -> None:
+    """Refuse a server URL the client could not use, as a usage error (exit 2), with the
+    command line's own advice. Never echoes a URL that carries a password.
+
+    Example::
+
+        check_server_url("https://share.example.com", allow_insecure_http=False)
+    """
+    try:
+        url = URL(text)
+        host = url.host
+    except ValueError:
+        host, url = None, None
+    if url is not None and (url.user is not None or url.password is not None):
+        raise UsageError(
+            "the server URL must not carry a user or password (user:password@host)",
+            hint="the server is reached with the client id and verification tokens alone",
+        )
+    if url is None or url.scheme not in {"http", "https"} or not host:
+        raise UsageError(
+            f"the server URL {text!r} is not an absolute http(s) URL",
+            hint="give the server root, e.g. --url https://share.example.com",
+        )
+    if url.query_string or url.fragment:
+        raise UsageError(f"the server URL {text!r} must not carry a query string or fragment")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(host):
+        raise UsageError(
+            f"refusing plain http:// for {host}: tokens and files would travel unencrypted",
+            hint=f"use https://, or pass --allow-insecure-http (or set {ENV_ALLOW_INSECURE_HTTP}=1)"
+            " if you really mean it",
+        )
+
+
+def _check_client_id(client_id: str, source: str) -> None:
+    # The library checks this too, but its message names its own functions.
+    if not (50 <= len(client_id) <= 4000 and client_id.isascii() and client_id.isalnum()):
+        raise UsageError(
+            f"the client id from {source} is not valid: it must be 50 to 4000 letters (A-Z,"
+            f" a-z) and digits, got {len(client_id)} characters",
+            hint=f"check {ENV_CLIENT_ID} or the --client-id-file; your Cryptshare administrator"
+            " can tell you the client id to use",
+        )
+
+
+def _flag(args: argparse.Namespace, name: str, env: Mapping[str, str], variable: str) -> bool:
+    if getattr(args, name, False):
+        return True
+    text = env.get(variable, "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise UsageError(f"{variable} must be 1 or 0 (true/false, yes/no), got {text!r}")
+
+
+def _timeout(args: argparse.Namespace, env: Mapping[str, str]) -> float | None:
+    given: float | None = getattr(args, "timeout", None)
+    if given is not None:
+        return given
+    text = env.get(ENV_TIMEOUT, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_seconds(text, ENV_TIMEOUT)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Connection:
-    """How to reach the server: what :meth:`client` builds a client from."""
+    """How to reach the server: what :meth:`client` builds a client from.
+
+    ``timeout`` bounds connecting and each wait for the next bytes of an answer
+    (``None``: the library's defaults).
+    """
 
     url: str
     client_id: str = field(repr=False)
     token_store: Path | None
     language: str | None
     allow_insecure_http: bool
+    timeout: float | None = None
 
     def client(self) -> CryptshareClient:
         """A new client (use it with ``async with``)."""
         store: TokenStore = (
             FileTokenStore(self.token_store) if self.token_store is not None else MemoryTokenStore()
         )
-        return CryptshareClient(
-            self.url,
-            client_id=self.client_id,
-            language=self.language,
-            allow_insecure_http=self.allow_insecure_http,
-            token_store=store,
-        )
+        seconds = self.timeout
+        timeouts = None if seconds is None else Timeouts(connect=seconds, read=seconds)
+        try:
+            return CryptshareClient(
+                self.url,
+                client_id=self.client_id,
+                language=self.language,
+                allow_insecure_http=self.allow_insecure_http,
+                timeouts=timeouts,
+                token_store=store,
+            )
+        except ConfigurationError as exc:
+            # What is left after check_server_url(): a bad client id or language.
+            raise UsageError(str(exc)) from None
 
 
 def resolve_connection(
@@ -186,6 +314,8 @@ def resolve_connection(
     url = getattr(args, "url", None) or env.get(ENV_URL)
     if not url:
         raise UsageError(f"no server URL: pass --url URL or set {ENV_URL}")
+    allow_insecure_http = _flag(args, "allow_insecure_http", env, ENV_ALLOW_INSECURE_HTTP)
+    check_server_url(url, allow_insecure_http=allow_insecure_http)
     client_id_file: str | None = getattr(args, "client_id_file", None)
     if client_id_file is not None:
         client_id = read_secret_file(client_id_file, "client id", console)
@@ -196,6 +326,7 @@ def resolve_connection(
                 f"no client id: set {ENV_CLIENT_ID} or pass --client-id-file PATH",
                 hint="your Cryptshare administrator can whitelist a client id for you",
             )
+    _check_client_id(client_id, "--client-id-file" if client_id_file else ENV_CLIENT_ID)
     token_store: Path | None = None
     if not getattr(args, "no_token_store", False):
         chosen = getattr(args, "token_store", None) or env.get(ENV_TOKEN_STORE)
@@ -204,8 +335,9 @@ def resolve_connection(
         url=url,
         client_id=client_id,
         token_store=token_store,
-        language=getattr(args, "language", None),
-        allow_insecure_http=bool(getattr(args, "allow_insecure_http", False)),
+        language=getattr(args, "language", None) or env.get(ENV_LANGUAGE, "").strip() or None,
+        allow_insecure_http=allow_insecure_http,
+        timeout=_timeout(args, env),
     )
 
 

@@ -3,7 +3,7 @@
 Example::
 
     $ cryptshare-async status 20240522-065711-H8UoUSI6
-    $ cryptshare-async wait 20240522-065711-H8UoUSI6 --timeout 300
+    $ cryptshare-async wait 20240522-065711-H8UoUSI6 --wait-timeout 300
     $ cryptshare-async revoke 20240522-065711-H8UoUSI6 --message "Wrong file, sorry"
 """
 
@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 
-from .. import Transfer, TransferStatus
+from .. import RuleViolationError, Transfer, TransferState, TransferStatus
+from .._waiting import DEFAULT_MAX_INTERVAL
 from ._console import Console
 from ._context import Context
+from ._settings import CliError
 from ._views import status_lines, transfer_json
 
 __all__ = ["run_revoke", "run_status", "run_wait", "show_status", "wait_active"]
@@ -33,7 +35,10 @@ async def wait_active(
         console.info(f"state: {state}")
 
     return await transfer.wait_until_active(
-        timeout=timeout, interval=interval, max_interval=max(interval, 15.0), on_update=on_update
+        timeout=timeout,
+        interval=interval,
+        max_interval=max(interval, DEFAULT_MAX_INTERVAL),
+        on_update=on_update,
     )
 
 
@@ -79,11 +84,25 @@ def run_wait(ctx: Context) -> int:
         async with connection.client() as client:
             transfer = client.sender(email).transfer(args.tracking_id)
             return await wait_active(
-                transfer, ctx.console, timeout=args.timeout, interval=args.poll_interval
+                transfer, ctx.console, timeout=args.wait_timeout, interval=args.poll_interval
             )
 
     show_status(ctx, args.tracking_id, asyncio.run(wait()))
     return 0
+
+
+def _check_revocable(tracking_id: str, status: TransferStatus) -> None:
+    """Refuse to revoke a transfer that is failed or deleted, saying so: the server would
+    answer with a generic transfer-rule error."""
+    state = status.state
+    if state is None or state is TransferState.ACTIVE or not state.is_final:
+        return
+    raise CliError(
+        f"transfer {tracking_id} is {state.value}: only an ACTIVE transfer can be revoked",
+        hint=f"see why: cryptshare-async status {tracking_id}"
+        if state is TransferState.FAILED
+        else "it is already deleted: there is nothing to revoke",
+    )
 
 
 def run_revoke(ctx: Context) -> int:
@@ -100,11 +119,17 @@ def run_revoke(ctx: Context) -> int:
     async def revoke() -> TransferStatus:
         async with connection.client() as client:
             transfer = client.sender(email).transfer(args.tracking_id)
-            await transfer.revoke(
-                notify_sender=not args.no_notify_sender,
-                notify_recipients=not args.no_notify_recipients,
-                message=args.message,
-            )
+            _check_revocable(args.tracking_id, await transfer.status())
+            try:
+                await transfer.revoke(
+                    notify_sender=not args.no_notify_sender,
+                    notify_recipients=not args.no_notify_recipients,
+                    message=args.message,
+                )
+            except RuleViolationError:
+                # The state changed in between (the server says only "rule violated").
+                _check_revocable(args.tracking_id, await transfer.status())
+                raise
             ctx.console.info(f"revoked transfer {args.tracking_id}")
             return await transfer.status()
 

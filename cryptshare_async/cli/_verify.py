@@ -13,9 +13,11 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from .. import Sender, VerificationStatus, VerificationToken
+from .. import Sender, VerificationError, VerificationStatus, VerificationToken
 from ._console import isatty, local_time
 from ._context import Context
+from ._exit import EXIT_NOT_VERIFIED, EXIT_OK
+from ._parser import PROG
 from ._settings import CliError, UsageError, prompt_secret
 
 __all__ = ["run_verify"]
@@ -25,8 +27,19 @@ T = TypeVar("T")
 _CODE_HINT = "pass --code-from-stdin and write the code to standard input"
 
 
+class NotVerifiedError(CliError):
+    """The sender could not be verified: exit status 3."""
+
+    exit_code = EXIT_NOT_VERIFIED
+
+
+def _said(exc: VerificationError) -> str:
+    return exc.error_message.strip() or f"HTTP {exc.status}"
+
+
 def run_verify(ctx: Context) -> int:
-    """Verify by client id (default) or by a code mailed to the sender.
+    """Verify by client id (default) or by a code mailed to the sender; with ``--status``
+    show the verification and exit 3 if the sender is not verified.
 
     The code is asked for between two runs of the event loop, so that Ctrl-C at the
     prompt interrupts at once.
@@ -60,7 +73,13 @@ def run_verify(ctx: Context) -> int:
         code = _read_code(ctx)
 
         async def by_code(sender: Sender) -> VerificationToken:
-            return await sender.verify_with_code(code)
+            try:
+                return await sender.verify_with_code(code)
+            except VerificationError as exc:
+                raise NotVerifiedError(
+                    f"the server did not accept the verification code ({_said(exc)})",
+                    hint=f"codes expire; ask for a new one: {PROG} verify --email-code",
+                ) from None
 
         token = asyncio.run(with_sender(by_code))
         method = "email_code"
@@ -89,7 +108,14 @@ def run_verify(ctx: Context) -> int:
 
 
 async def _by_client_id(sender: Sender) -> VerificationToken:
-    return await sender.verify_with_client_id()
+    try:
+        return await sender.verify_with_client_id()
+    except VerificationError as exc:
+        raise NotVerifiedError(
+            f"the server did not verify {sender.email} by client id ({_said(exc)})",
+            hint="the client id must be whitelisted by your Cryptshare administrator;"
+            f" or verify by a mailed code: {PROG} verify --email-code",
+        ) from None
 
 
 async def _status(sender: Sender) -> VerificationStatus:
@@ -121,4 +147,4 @@ def _show_status(ctx: Context, email: str, status: VerificationStatus) -> int:
     if status.verified:
         ctx.console.out(f"valid until: {local_time(status.valid_until)}")
     ctx.console.out(f"methods: {', '.join(methods) or 'none reported'}")
-    return 0
+    return EXIT_OK if status.verified else EXIT_NOT_VERIFIED

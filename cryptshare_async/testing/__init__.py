@@ -17,6 +17,7 @@ from ._faults import FaultRule, FiredFault
 from ._http import RecordedRequest
 from ._mock import MockCall, MockTransport, json_response
 from ._outbox import Outbox, OutboxMessage
+from ._policy import PolicyRule, TransferPolicy
 
 __all__ = [
     "EICAR_SIGNATURE",
@@ -28,6 +29,8 @@ __all__ = [
     "MockTransport",
     "Outbox",
     "OutboxMessage",
+    "PolicyRule",
     "RecordedRequest",
+    "TransferPolicy",
     "json_response",
 ]

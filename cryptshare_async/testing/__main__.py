@@ -1,7 +1,8 @@
 """Console command: ``python -m cryptshare_async.testing --port 8080``.
 
 Starts an emulator, prints its URL, the demo client id and how to read the outbox, and
-serves until interrupted (Ctrl-C or SIGTERM).
+serves until interrupted (Ctrl-C or SIGTERM). Exit status: 0 stopped, 1 the emulator
+could not start (one ``error:`` line, e.g. a busy port), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -9,15 +10,43 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._config import EmulatorConfig
+from ._config import DEFAULT_PROCESSING_SECONDS, EmulatorConfig
 from ._emulator import Emulator
 
 __all__ = ["main"]
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text}")
+    return value
+
+
+def _interval(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a number of seconds > 0, got 0")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,15 +54,37 @@ def _parser() -> argparse.ArgumentParser:
         prog="cryptshare-emulator", description="Run a local Cryptshare server emulator."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
-    parser.add_argument("--client-id", default=None, help="demo client id (50+ letters/digits)")
-    parser.add_argument("--processing-seconds", type=float, default=0.5)
-    parser.add_argument("--seed", type=int, default=None, help="fault-injection seed")
+    parser.add_argument(
+        "--port", type=_port, default=8080, help="port (default 8080; 0: any free port)"
+    )
+    parser.add_argument(
+        "--client-id",
+        default=None,
+        help="demo client id, always whitelisted (50+ letters/digits; default: a random one)",
+    )
+    parser.add_argument(
+        "--processing-seconds",
+        type=_seconds,
+        default=DEFAULT_PROCESSING_SECONDS,
+        metavar="S",
+        help="how long a finalized transfer stays PROCESSING before it is ACTIVE"
+        f" (default {DEFAULT_PROCESSING_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="fault-injection seed (default: a random one, printed at start)",
+    )
     parser.add_argument(
         "--relative-locations", action="store_true", help="emit Location headers as paths"
     )
     parser.add_argument(
-        "--cleanup-interval", type=float, default=60.0, help="seconds between cleanup runs"
+        "--cleanup-interval",
+        type=_interval,
+        default=60.0,
+        metavar="S",
+        help="seconds between runs removing expired transfers and sessions (default 60)",
     )
     parser.add_argument(
         "--storage-dir",
@@ -85,9 +136,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         storage_dir=args.storage_dir,
         recycle_content_bytes=args.recycle_content_mib * 1024 * 1024,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(config))
+    except OSError as exc:
+        print(f"{parser.prog}: error: {_start_failure(exc, args.host, args.port)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _start_failure(exc: OSError, host: str, port: int) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return f"cannot listen on {where}: the port is in use (pick another with --port, or 0)"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"cannot listen on {where}: permission denied (ports below 1024 need privileges)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {where}: no such local address (--host)"
+    reason = exc.strerror or str(exc)
+    return f"cannot start the emulator on {where}: {reason}"
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["EICAR_SIGNATURE", "EmulatorConfig"]
+from ._policy import TransferPolicy
+from ._versions import check_api_version, default_api_version
+
+__all__ = ["DEFAULT_PROCESSING_SECONDS", "EICAR_SIGNATURE", "EmulatorConfig"]
+
+#: How long a finalized transfer stays PROCESSING, unless configured: the one default of
+#: ``EmulatorConfig``, the ``cryptshare-emulator`` command and the pytest plugin.
+DEFAULT_PROCESSING_SECONDS = 0.05
 
 #: The EICAR anti-virus test string: content containing it is treated as infected.
 EICAR_SIGNATURE = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -30,6 +37,15 @@ class EmulatorConfig:
     ``failing_notification_addresses`` makes every notification mailed to those addresses fail
     (``notificationFailed`` and ``warnings`` become true). ``absolute_locations=False`` emits
     ``Location`` headers as paths (``/api/...``) instead of absolute URLs.
+    ``policy`` is the transfer policy, enforced and reported (:class:`TransferPolicy`);
+    ``max_total_size``, ``max_retention_days`` and ``blocked_recipient_domains`` are
+    shortcuts for the settings it leaves unset.
+    ``api_version`` is the server profile, ``(1, 8)`` to ``(1, 13)``: endpoints added after
+    it do not exist (404/1006) and a higher ``X-CS-MinimumMinorApiVersion`` gets 404/2004.
+    Its default is the newest, or ``CRYPTSHARE_EMULATOR_API_VERSION`` (``1.8``) when set.
+    ``terms_of_use_active``, ``cors_origins`` (origins for which CORS is active),
+    ``remote_logging`` and ``client_log_level`` are what the legal, CORS and logging
+    endpoints report; ``POST /api/logs`` is refused (403/3004) unless ``remote_logging``.
     ``cleanup_interval_seconds`` runs the expiration cleanup task periodically (``None``:
     only through ``Emulator.run_cleanup()``).
     ``direct_receive_min_bytes``: file content of at least this many bytes (by
@@ -51,7 +67,7 @@ class EmulatorConfig:
     port: int = 0
     client_id: str | None = None
     whitelisted_client_ids: frozenset[str] = frozenset()
-    processing_seconds: float = 0.05
+    processing_seconds: float = DEFAULT_PROCESSING_SECONDS
     checksum_algorithm: str = "SHA-256"
     blocked_extensions: frozenset[str] = frozenset({".exe", ".bat", ".com", ".scr"})
     virus_signature: bytes = EICAR_SIGNATURE
@@ -59,7 +75,7 @@ class EmulatorConfig:
     default_expiration_days: int = 14
     max_retention_days: int = 30
     max_total_size: int = 64 * 1024**3
-    max_minor_version: int = 13
+    api_version: tuple[int, int] = field(default_factory=default_api_version)
     seed: int | None = None
     storage_dir: Path | None = None
     failing_notification_addresses: frozenset[str] = frozenset()
@@ -70,10 +86,21 @@ class EmulatorConfig:
     cleanup_interval_seconds: float | None = None
     request_log_size: int = 10_000
     blocked_recipient_domains: frozenset[str] = field(default_factory=frozenset)
+    policy: TransferPolicy = field(default_factory=TransferPolicy)
+    terms_of_use_active: bool = False
+    cors_origins: frozenset[str] = frozenset()
+    remote_logging: bool = True
+    client_log_level: str = "info"
     direct_receive_min_bytes: int | None = 1024 * 1024
     recycle_content_bytes: int = 0
 
+    @property
+    def max_minor_version(self) -> int:
+        """The minor version of :attr:`api_version` (the newest a client may ask for)."""
+        return self.api_version[1]
+
     def __post_init__(self) -> None:
+        check_api_version(self.api_version)
         recycle = self.recycle_content_bytes
         if not isinstance(recycle, int) or isinstance(recycle, bool) or recycle < 0:
             raise ValueError(f"recycle_content_bytes must be an int >= 0, got {recycle!r}")

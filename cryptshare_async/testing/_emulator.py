@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from aiohttp import web
 
@@ -28,9 +29,11 @@ from ._faults import FaultInjector, FaultRule, FiredFault
 from ._http import RecordedRequest, make_middlewares
 from ._inflight import InFlight
 from ._keys import FAULTS, PROCESSOR, REQUESTS, STORE
+from ._lifecycle import TransferState
 from ._outbox import Outbox
 from ._processing import Processor
 from ._routes_control import add_control_routes
+from ._routes_product import add_product_routes
 from ._routes_recipient import add_recipient_routes
 from ._routes_sender import add_sender_routes
 from ._routes_transfers import add_transfer_routes
@@ -101,6 +104,7 @@ class Emulator:
         add_sender_routes(app)
         add_transfer_routes(app)
         add_recipient_routes(app)
+        add_product_routes(app)
         add_control_routes(app)
         # A larger read buffer keeps aiohttp from pausing and resuming the socket after
         # every 64 KiB (its default), which capped uploads far below loopback speed.
@@ -199,6 +203,11 @@ class Emulator:
         return list(self._requests)
 
     @property
+    def client_logs(self) -> list[dict[str, Any]]:
+        """Log entries clients sent with ``POST /api/logs``, oldest first."""
+        return list(self.store.client_logs)
+
+    @property
     def faults(self) -> list[FaultRule]:
         return self._faults.rules
 
@@ -243,6 +252,16 @@ class Emulator:
         """Delete a transfer as an administrator would: DELETED_BY_ADMIN."""
         self.store.admin_delete(tracking_id)
 
+    def lock(self, tracking_id: str, locked: bool = True) -> None:
+        """Lock a transfer as an administrator would (recipients get 403/2005);
+        ``locked=False`` unlocks it."""
+        self.store.set_locked(tracking_id, locked)
+
+    def view_file(self, tracking_id: str, recipient: str, file_id: str) -> None:
+        """Record that ``recipient`` viewed a file in the Web App's content viewer: the
+        transfer status lists a ``VIEWED`` retrieval (the emulator has no Web App)."""
+        self.store.record_view(tracking_id, recipient, file_id)
+
     def expire(self, tracking_id: str) -> None:
         """Move the expiration date into the past (the state changes at the next cleanup)."""
         self.store.expire(tracking_id)
@@ -268,5 +287,8 @@ class Emulator:
         recipients: Iterable[str] = ("recipient@example.org",),
         state: str = "ACTIVE",
     ) -> list[str]:
-        """Add ``count`` finished transfers (no files) from ``sender``, oldest first."""
-        return self.store.seed_transfers(sender, count, recipients=recipients, state=state)
+        """Add ``count`` finished transfers (no files) from ``sender``, oldest first;
+        ``state`` is a :class:`TransferState` name (``ValueError`` for another)."""
+        return self.store.seed_transfers(
+            sender, count, recipients=recipients, state=TransferState(state)
+        )

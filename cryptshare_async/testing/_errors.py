@@ -43,6 +43,7 @@ _MESSAGES: Final[dict[int, str]] = {
     3001: "Product not licensed.",
     3002: "Invalid verification.",
     3003: "Wrong transfer password.",
+    3004: "Remote logging not permitted.",
     3010: "Sender rejected by policy.",
     3011: "Recipient and sender combination rejected by policy.",
     5000: "Unhandled server error.",

@@ -21,6 +21,17 @@ import re
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
 
+from ._errors import DEFAULT_CODE_FOR_STATUS
+from ._fault_actions import (
+    Delay,
+    DropRequest,
+    ErrorStatus,
+    FaultAction,
+    LoseAnswer,
+    PassThrough,
+    Truncate,
+)
+
 __all__ = ["LOSE_ANSWER_MODES", "FaultInjector", "FaultRule", "FiredFault"]
 
 #: How ``lose_answer`` loses the answer of a request the emulator handled completely.
@@ -42,6 +53,7 @@ class FaultRule:
     ``drop_after_bytes`` bytes of the request body if that is set, else answers ``status``
     with the spec's error body (``error_code`` defaults from the status, 429 gives 2007 and
     an optional ``Retry-After``), else lets the request through (a pure delay).
+    :meth:`action` is that sequence as action classes (:mod:`._fault_actions`).
 
     ``lose_answer`` ("act, then lose the answer") lets the emulator handle the request
     completely (its state changes), then loses the answer: ``"drop"`` closes the
@@ -140,6 +152,24 @@ class FaultRule:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def action(self) -> FaultAction:
+        """What this rule does when it fires, as one chain of action classes; the one
+        place where the order is decided: the delay first, then drop the request, else
+        act and lose the answer, else answer the error status, else handle normally."""
+        terminal: FaultAction
+        if self.drop_after_bytes is not None:
+            terminal = DropRequest(self.drop_after_bytes)
+        elif self.lose_answer == "truncate":
+            terminal = Truncate()
+        elif self.lose_answer is not None:
+            terminal = LoseAnswer(self.lose_answer)
+        elif self.status is not None:
+            code = self.error_code or DEFAULT_CODE_FOR_STATUS.get(self.status, 5000)
+            terminal = ErrorStatus(self.status, code, self.retry_after)
+        else:
+            terminal = PassThrough()
+        return Delay(self.delay, terminal) if self.delay else terminal
 
     def matches(self, method: str, path: str) -> bool:
         if self.method != "*" and self.method.upper() != method.upper():

@@ -23,8 +23,10 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from ._errors import DEFAULT_CODE_FOR_STATUS, ApiError, error_body
-from ._faults import FaultInjector, FaultRule
+from ._errors import ApiError
+from ._faults import FaultInjector
+from ._responses import CLOSE_CONNECTION, dumps, error_response, request_key
+from ._versions import endpoint_minor
 
 __all__ = [
     "API_CONTEXT",
@@ -36,6 +38,7 @@ __all__ = [
     "context",
     "created",
     "json_body",
+    "json_value",
     "ok",
     "parse_int",
 ]
@@ -53,10 +56,6 @@ MAX_JSON_BYTES: Final = 1024 * 1024
 #: ... and parsed only when its arrays and objects nest no deeper than this (deeper ones
 #: would exhaust the parser's recursion and make a 500 of a bad request).
 MAX_JSON_DEPTH: Final = 32
-_BAD_GATEWAY: Final = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
-)
 
 
 def parse_int(value: str) -> int | None:
@@ -75,18 +74,7 @@ class ApiContext:
     accept_language: str | None
 
 
-def _request_key(name: str, kind: type) -> Any:
-    """A key for per-request state: a typed ``web.RequestKey`` where aiohttp has one
-    (3.14+, which warns about plain string keys, an error under ``-W error``), the plain
-    name on older versions."""
-    factory = getattr(web, "RequestKey", None)
-    return factory(name, kind) if factory is not None else name
-
-
-API_CONTEXT: Final = _request_key("cryptshare_emulator_api_context", ApiContext)
-#: Set (true) on a request whose connection must close after the response, whatever the
-#: response: its body was read past aiohttp's parser (``_direct``).
-CLOSE_CONNECTION: Final = _request_key("cryptshare_emulator_close_connection", bool)
+API_CONTEXT: Final = request_key("cryptshare_emulator_api_context", ApiContext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +129,11 @@ def check_headers(request: web.Request, max_minor: int) -> ApiContext:
     """Validate the API headers: 1002 missing, 1004 malformed, 2004 unsupported version."""
     client_id = _param(request, "X-CS-ClientId", "client-id")
     if client_id is None:
-        raise ApiError.missing("X-CS-ClientId")
-    if not _CLIENT_ID.match(client_id):
+        # GET /api/clients hands a client id out: it cannot demand one.
+        if request.path.rstrip("/") != "/api/clients":
+            raise ApiError.missing("X-CS-ClientId")
+        client_id = ""
+    elif not _CLIENT_ID.match(client_id):
         raise ApiError.invalid("X-CS-ClientId")
     major_text = _param(request, "X-CS-MajorApiVersion", "major-api-version")
     if major_text is None:
@@ -174,7 +165,7 @@ def check_headers(request: web.Request, max_minor: int) -> ApiContext:
 
 def ok(data: Any) -> web.Response:
     """200 with ``{"data": ..., "meta": {}}``."""
-    return web.json_response({"data": data, "meta": {}}, dumps=_dumps)
+    return web.json_response({"data": data, "meta": {}}, dumps=dumps)
 
 
 def created(location: str, data: Any = None) -> web.Response:
@@ -182,15 +173,7 @@ def created(location: str, data: Any = None) -> web.Response:
     if data is None:
         return web.Response(status=201, headers={"Location": location})
     body = {"data": data, "meta": {}}
-    return web.json_response(body, status=201, headers={"Location": location}, dumps=_dumps)
-
-
-def error_response(status: int, code: int, message: str | None = None) -> web.Response:
-    return web.json_response(error_body(code, message), status=status, dumps=_dumps)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return web.json_response(body, status=201, headers={"Location": location}, dumps=dumps)
 
 
 async def json_body(request: web.Request, *, optional: bool = False) -> dict[str, Any]:
@@ -202,6 +185,21 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
         if optional:
             return {}
         raise ApiError.missing("request body")
+    data = _parse(raw)
+    if not isinstance(data, dict):
+        raise ApiError.invalid("request body (not a JSON object)")
+    return data
+
+
+async def json_value(request: web.Request) -> Any:
+    """The JSON body of any type (an array, say), with the limits of :func:`json_body`."""
+    raw = await _read_limited(request, MAX_JSON_BYTES)
+    if not raw.strip():
+        raise ApiError.missing("request body")
+    return _parse(raw)
+
+
+def _parse(raw: bytes) -> Any:
     too_deep = ApiError.invalid(f"request body (JSON nested deeper than {MAX_JSON_DEPTH} levels)")
     try:
         data = json.loads(raw)
@@ -212,8 +210,6 @@ async def json_body(request: web.Request, *, optional: bool = False) -> dict[str
         raise ApiError.invalid("request body (not JSON)") from None
     if _too_deep(data, MAX_JSON_DEPTH):
         raise too_deep
-    if not isinstance(data, dict):
-        raise ApiError.invalid("request body (not a JSON object)")
     return data
 
 
@@ -278,10 +274,13 @@ def make_middlewares(
         rule = faults.match(request.method, request.path) if is_api(request.path) else None
         if rule is None:
             return await handler(request)
-        return await _apply_fault(rule, request, handler)
+        # The actions run the handler with its errors mapped, as a client would see them.
+        return await rule.action()(request, lambda r: _mapped_errors(r, handler))
 
     @web.middleware
     async def headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if is_api(request.path) and endpoint_minor(request.method, request.path) > max_minor:
+            raise ApiError(404, 1006)  # added after this server's version: not there
         if is_api(request.path) and request.path != "/api/status":
             request[API_CONTEXT] = check_headers(request, max_minor)
         return await handler(request)
@@ -297,8 +296,12 @@ async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamRe
         return error_response(err.status, err.code, err.message)
     except web.HTTPNotFound:
         return error_response(404, 1006)
-    except web.HTTPMethodNotAllowed:
-        return error_response(405, 1006, "Method not allowed for this endpoint.")
+    except web.HTTPMethodNotAllowed as exc:
+        # The schema documents no 405: an operation (method + path) that does not exist
+        # is an endpoint that does not exist, 404/1006; Allow still lists the methods.
+        response = error_response(404, 1006, "Specified endpoint does not exist.")
+        response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        return response
     except web.HTTPException:
         raise
     except asyncio.CancelledError:
@@ -313,63 +316,3 @@ async def _mapped_errors(request: web.Request, handler: Handler) -> web.StreamRe
     except Exception:
         log.exception("emulator: unhandled error on %s %s", request.method, request.path)
         return error_response(500, 5000)
-
-
-async def _apply_fault(
-    rule: FaultRule, request: web.Request, handler: Handler
-) -> web.StreamResponse:
-    if rule.delay:
-        await asyncio.sleep(rule.delay)
-    if rule.drop_after_bytes is not None:
-        remaining = rule.drop_after_bytes
-        while remaining > 0:
-            chunk = await request.content.read(min(remaining, 1 << 16))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-        if request.transport is not None:
-            request.transport.abort()
-        # Nothing reaches the client any more; this response only ends the handler.
-        return web.Response(status=500)
-    if rule.lose_answer is not None:
-        return await _lose_answer(rule.lose_answer, request, handler)
-    if rule.status is not None:
-        code = rule.error_code or DEFAULT_CODE_FOR_STATUS.get(rule.status, 5000)
-        response = error_response(rule.status, code)
-        if rule.retry_after is not None:
-            response.headers["Retry-After"] = f"{rule.retry_after:g}"
-        return response
-    return await handler(request)
-
-
-async def _lose_answer(mode: str, request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Handle the request completely, then lose the answer as ``mode`` says."""
-    response = await _mapped_errors(request, handler)
-    if mode == "bad_gateway" and not response.prepared:
-        request[CLOSE_CONNECTION] = True
-        return web.Response(status=502, text=_BAD_GATEWAY, content_type="text/html")
-    transport = request.transport
-    if transport is not None:
-        if mode == "truncate" and isinstance(response, web.Response) and not response.prepared:
-            transport.write(_truncated(response))
-            transport.close()  # after sending what was written: the cut is in the body
-        else:
-            transport.abort()
-    request[CLOSE_CONNECTION] = True
-    # Nothing reaches the client any more; this response only ends the handler.
-    return web.Response(status=500)
-
-
-def _truncated(response: web.Response) -> bytes:
-    """The answer's head with its full ``Content-Length`` and half its body (the head
-    cut in half when there is no body)."""
-    body = response.body if isinstance(response.body, bytes) else b""
-    reason = response.reason or ""
-    lines = [f"HTTP/1.1 {response.status} {reason}"]
-    headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    lines.append(f"Content-Length: {len(body)}")
-    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    if not body:
-        return head[: len(head) // 2]
-    return head + body[: len(body) // 2]

@@ -17,6 +17,7 @@ import asyncio
 import logging
 
 from ._checks import ScanResult, scan_file
+from ._lifecycle import TransferState, set_state
 from ._state import Transfer
 from ._store import Store
 
@@ -59,7 +60,8 @@ class Processor:
             raise
         except Exception:
             log.exception("emulator: processing of a transfer failed")
-            transfer.state = "FAILED"
+            if transfer.state == TransferState.PROCESSING:
+                set_state(transfer, TransferState.FAILED)
             transfer.processed.set()
 
     async def close(self) -> None:

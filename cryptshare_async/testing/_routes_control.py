@@ -13,6 +13,8 @@ They are never subject to fault injection and need no API headers.
 ``GET /_emulator/admin/transfers/{id}``    state and transfer password
 ``POST /_emulator/admin/transfers/{id}/delete``  admin deletion
 ``POST /_emulator/admin/transfers/{id}/expire``  expiration date into the past
+``POST /_emulator/admin/transfers/{id}/lock``   ``{"locked": true}``: 403/2005 to recipients
+``POST /_emulator/admin/transfers/{id}/views``  ``{"recipient", "fileId"}``: a VIEWED retrieval
 ``POST /_emulator/admin/cleanup``          run the cleanup task now
 ``POST /_emulator/admin/seed-transfers``   ``{"sender", "count", "recipients"?, "state"?}``
 ``PUT /_emulator/notification-failures``   ``{"addresses": [...]}``: mails to them fail
@@ -42,8 +44,8 @@ from ._errors import ApiError
 from ._faults import FaultRule
 from ._http import json_body
 from ._keys import FAULTS, REQUESTS, STORE
+from ._lifecycle import INACTIVE_STATES, TransferState
 from ._rules import is_email
-from ._state import INACTIVE_STATES
 from ._store import key
 
 __all__ = ["MAX_SEED_COUNT", "MAX_TRANSFERS", "add_control_routes"]
@@ -54,7 +56,7 @@ MAX_SEED_COUNT: Final = 100_000
 MAX_TRANSFERS: Final = 200_000
 MAX_SEED_RECIPIENTS: Final = 100
 MAX_FAILING_ADDRESSES: Final = 10_000
-SEED_STATES: Final = frozenset({"ACTIVE"} | INACTIVE_STATES)
+SEED_STATES: Final = frozenset({TransferState.ACTIVE} | INACTIVE_STATES)
 #: Seeding yields to the event loop between batches, so the emulator keeps answering.
 _SEED_BATCH: Final = 200
 
@@ -164,6 +166,30 @@ async def expire(request: web.Request) -> web.Response:
     return web.json_response({"trackingId": found.tracking_id, "state": found.state})
 
 
+async def lock(request: web.Request) -> web.Response:
+    body = await json_body(request, optional=True)
+    _only_keys(body, {"locked"}, "lock")
+    locked = body.get("locked", True)
+    if not isinstance(locked, bool):
+        raise ApiError.invalid("locked (true or false)")
+    found = request.app[STORE].set_locked(_transfer_id(request), locked)
+    return web.json_response({"trackingId": found.tracking_id, "locked": found.locked})
+
+
+async def view(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    _only_keys(body, {"recipient", "fileId"}, "view")
+    recipient = _email(body.get("recipient"), "recipient")
+    file_id = body.get("fileId")
+    if not isinstance(file_id, str):
+        raise ApiError.invalid("fileId")
+    try:
+        request.app[STORE].record_view(_transfer_id(request), recipient, file_id)
+    except KeyError:
+        raise ApiError.not_found("recipient or file of this transfer") from None
+    return web.Response(status=204)
+
+
 async def cleanup(request: web.Request) -> web.Response:
     return web.json_response({"deleted": request.app[STORE].cleanup()})
 
@@ -192,7 +218,9 @@ async def seed_transfers(request: web.Request) -> web.Response:
     ids: list[str] = []
     while len(ids) < count:
         batch = min(_SEED_BATCH, count - len(ids))
-        ids += store.seed_transfers(sender, batch, recipients=recipients, state=state)
+        ids += store.seed_transfers(
+            sender, batch, recipients=recipients, state=TransferState(state)
+        )
         await asyncio.sleep(0)
     return web.json_response({"trackingIds": ids}, status=201)
 
@@ -218,6 +246,8 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_get(base + "/admin/transfers/{tracking_id}", transfer)
     app.router.add_post(base + "/admin/transfers/{tracking_id}/delete", admin_delete)
     app.router.add_post(base + "/admin/transfers/{tracking_id}/expire", expire)
+    app.router.add_post(base + "/admin/transfers/{tracking_id}/lock", lock)
+    app.router.add_post(base + "/admin/transfers/{tracking_id}/views", view)
     app.router.add_post(base + "/admin/cleanup", cleanup)
     app.router.add_post(base + "/admin/seed-transfers", seed_transfers)
     app.router.add_put(base + "/notification-failures", notification_failures)

@@ -76,8 +76,6 @@ async def request_email_code(request: web.Request) -> web.Response:
 async def request_token(request: web.Request) -> web.Response:
     store, email, ctx = request.app[STORE], email_of(request), context(request)
     body = await json_body(request, optional=True)
-    if set(body) - {"verificationCode"}:
-        raise ApiError.invalid("request body")
     code = body.get("verificationCode")
     if code is None:
         token = store.token_by_client_id(email, ctx.client_id)
@@ -106,34 +104,26 @@ async def requirements(request: web.Request) -> web.Response:
 
 
 async def transfer_policy(request: web.Request) -> web.Response:
-    store, _email, _token = verified(request)
+    """The effective policy for this sender and these recipients (403/3010: sender refused).
+
+    ``failedRecipients`` only when not allowed, ``settings`` only when allowed (schema).
+    """
+    store, email, _token = verified(request)
     body = await json_body(request)
     recipients = body.get("recipients")
     if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
         raise ApiError.invalid("recipients")
-    blocked = {d.casefold() for d in store.config.blocked_recipient_domains}
+    policy = store.policy_for(email)
+    if not policy.sender_allowed:
+        raise ApiError(403, 3010)
     failed = [
         {"emailAddress": r, "reason": "POLICY_MISMATCH"}
-        for r in recipients
-        if r.rpartition("@")[2].casefold() in blocked
+        for r in dict.fromkeys(recipients)
+        if not policy.recipient_allowed(r)
     ]
     if failed:
         return ok({"allowed": False, "failedRecipients": failed})
-    modes = ["GENERATED", "MANUAL", "NONE"]
-    settings = {
-        "confidentialMessageAllowed": True,
-        "confidentialMessageRequired": False,
-        "maxRetentionPeriod": store.config.max_retention_days,
-        "maxTotalSize": store.config.max_total_size,
-        "recipientNotificationEditable": True,
-        "securityModes": [{"name": "ONE_TIME_PASSWORD", "config": {"allowedPasswordModes": modes}}],
-        "sendDownloadNotificationsChangeable": True,
-        "sendDownloadNotificationsDefault": False,
-        "showFileNamesChangeable": True,
-        "showFileNamesDefault": True,
-        "showZipFileContentDefault": False,
-    }
-    return ok({"allowed": True, "failedRecipients": [], "settings": settings})
+    return ok({"allowed": True, "settings": policy.settings()})
 
 
 async def create_session(request: web.Request) -> web.Response:
@@ -184,8 +174,11 @@ async def register_file(request: web.Request) -> web.Response:
 async def put_content(request: web.Request) -> web.Response:
     store, session = _session(request)
     stored = store.file_for(session, request.match_info["file_id"])
-    media_type = request.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    if media_type != "application/octet-stream":
+    # The page says the content "has to" be application/octet-stream: a wrong type is
+    # refused, an absent one accepted (clients that send none work with the server).
+    raw_type = request.headers.get("Content-Type")
+    media_type = (raw_type or "").split(";", 1)[0].strip().lower()
+    if raw_type is not None and media_type != "application/octet-stream":
         raise ApiError.invalid("Content-Type (application/octet-stream is required)")
     part = session.directory / f"{stored.id}.{new_id(8)}.part"
     received = await receive_content(

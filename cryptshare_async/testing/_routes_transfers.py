@@ -76,7 +76,7 @@ async def transfer_status(request: web.Request) -> web.Response:
     language = context(request).accept_language
     return ok(
         {
-            "transfer": session_view(store, transfer),
+            "transfer": session_view(store, transfer, show_password=token.value == transfer.token),
             "status": status_view(store, transfer, token=token.value, language=language),
         }
     )
@@ -87,17 +87,11 @@ async def revoke(request: web.Request) -> web.Response:
     store, email, _token = verified(request)
     transfer = store.transfer_for(email, request.match_info["tracking_id"])
     body = await json_body(request)
-    if set(body) - {"status", "revocationOptions"}:
-        raise ApiError.invalid("revocation body")
     status = body.get("status")
     if not isinstance(status, dict) or status.get("state") != "DELETED_BY_REVOCATION":
         raise ApiError.invalid("status.state (DELETED_BY_REVOCATION is required)")
     options = body.get("revocationOptions") or {}
-    if not isinstance(options, dict) or set(options) - {
-        "notifySender",
-        "notifyRecipients",
-        "message",
-    }:
+    if not isinstance(options, dict):
         raise ApiError.invalid("revocationOptions")
     for flag in ("notifySender", "notifyRecipients"):
         if flag in options and not isinstance(options[flag], bool):

@@ -1,11 +1,14 @@
 """Validation of request bodies: sessions, patches, files, passwords, emails.
 
 Each function returns cleaned values or raises :class:`ApiError` with the spec's code.
+Members a body may not have are ignored, as by the server (the schema does not forbid
+them, and clients written against a real server send some, e.g. ``sender.email``); a
+*known* member with a wrong value is refused.
 
 Example::
 
     >>> password_rule_failures("short")[0]["name"]
-    'MIN_LENGTH'
+    'minimumLengthRequired'
     >>> is_email("a@example.org"), is_email("nope")
     (True, False)
 """
@@ -22,9 +25,7 @@ from ._checks import hash_name
 from ._errors import ApiError
 
 __all__ = [
-    "BOOLEAN_FIELDS",
     "PASSWORD_RULES",
-    "PATCHABLE_FIELDS",
     "generate_password",
     "is_email",
     "parse_datetime",
@@ -33,32 +34,12 @@ __all__ = [
 ]
 
 _EMAIL: Final = re.compile(r"^[^@\s/]+@[^@\s/]+\.[^@\s/]+$")
-BOOLEAN_FIELDS: Final = frozenset(
-    {
-        "sendDownloadNotifications",
-        "sendDownloadSummary",
-        "sendRecipientNotification",
-        "sendUploadSummary",
-        "showFileNames",
-        "showZipFileContent",
-    }
-)
-PATCHABLE_FIELDS: Final = BOOLEAN_FIELDS | {
-    "classificationId",
-    "confidentialMessageFileId",
-    "expirationDate",
-    "fileChecksumAlgorithm",
-    "notificationMessage",
-    "recipientLanguage",
-    "securityMode",
-    "sender",
-    "senderLanguage",
-}
 PASSWORD_MIN_LENGTH: Final = 8
+#: The active rules, named as the vendor's "Password operations" page names them.
 PASSWORD_RULES: Final[list[dict[str, Any]]] = [
-    {"name": "MIN_LENGTH", "details": {"minLength": PASSWORD_MIN_LENGTH}},
-    {"name": "LETTERS", "details": {"minCount": 1}},
-    {"name": "DIGITS", "details": {"minCount": 1}},
+    {"name": "minimumLengthRequired", "details": {"minimumLength": PASSWORD_MIN_LENGTH}},
+    {"name": "lettersRequired", "details": {"minimumCount": 1}},
+    {"name": "digitsRequired", "details": {"minimumCount": 1}},
 ]
 _LANGUAGE: Final = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 
@@ -82,7 +63,7 @@ def parse_datetime(value: object, what: str) -> datetime:
 
 def validate_recipients(value: object) -> dict[str, list[str]]:
     """``{"to": [{"mail": ...}], "cc": [...], "bcc": [...]}`` → lists of addresses."""
-    if not isinstance(value, dict) or set(value) - {"to", "cc", "bcc"}:
+    if not isinstance(value, dict):
         raise ApiError.invalid("recipients")
     out: dict[str, list[str]] = {}
     for kind in ("to", "cc", "bcc"):
@@ -101,12 +82,14 @@ def validate_recipients(value: object) -> dict[str, list[str]]:
 
 
 def validate_sender(value: object) -> dict[str, str]:
-    if not isinstance(value, dict) or set(value) - {"name", "phone"}:
+    """``name`` and ``phone``; other members (``email``, say) are ignored."""
+    if not isinstance(value, dict):
         raise ApiError.invalid("sender")
-    for key, item in value.items():
+    known = {k: v for k, v in value.items() if k in ("name", "phone")}
+    for key, item in known.items():
         if item is not None and not isinstance(item, str):
             raise ApiError.invalid(f"sender.{key}")
-    return {k: v for k, v in value.items() if v is not None}
+    return {k: v for k, v in known.items() if v is not None}
 
 
 def validate_language(value: object, what: str) -> str:
@@ -124,16 +107,17 @@ def validate_algorithm(value: object) -> str:
 
 
 def validate_notification(value: object) -> dict[str, str]:
-    if not isinstance(value, dict) or set(value) - {"subject", "body"}:
+    if not isinstance(value, dict):
         raise ApiError.invalid("notificationMessage")
-    if any(v is not None and not isinstance(v, str) for v in value.values()):
+    known = {k: v for k, v in value.items() if k in ("subject", "body")}
+    if any(v is not None and not isinstance(v, str) for v in known.values()):
         raise ApiError.invalid("notificationMessage")
-    return {k: v for k, v in value.items() if v is not None}
+    return {k: v for k, v in known.items() if v is not None}
 
 
 def validate_security_mode(value: object) -> tuple[str, str | None]:
     """``(passwordMode, manual password or None)`` from a ``securityMode`` object."""
-    if not isinstance(value, dict) or set(value) - {"name", "config"}:
+    if not isinstance(value, dict):
         raise ApiError.invalid("securityMode")
     name = value.get("name", "ONE_TIME_PASSWORD")
     if name == "QUICK":
@@ -143,7 +127,7 @@ def validate_security_mode(value: object) -> tuple[str, str | None]:
     if name != "ONE_TIME_PASSWORD":
         raise ApiError.invalid("securityMode.name")
     config = value.get("config") or {}
-    if not isinstance(config, dict) or set(config) - {"passwordMode", "password"}:
+    if not isinstance(config, dict):
         raise ApiError.invalid("securityMode.config")
     mode = config.get("passwordMode", "GENERATED")
     if mode not in ("GENERATED", "MANUAL", "NONE"):

@@ -18,7 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from ._lifecycle import DELETED_STATES, INACTIVE_STATES, FileState, TransferState
+
 __all__ = [
+    "DELETED_STATES",
     "INACTIVE_STATES",
     "Download",
     "RecipientEntry",
@@ -33,10 +36,6 @@ __all__ = [
 ]
 
 _ALNUM: Final = string.ascii_letters + string.digits
-DELETED_STATES: Final = frozenset(
-    {"DELETED_BY_REVOCATION", "DELETED_BY_EXPIRATION", "DELETED_BY_ADMIN", "DELETED_BY_SECURITY"}
-)
-INACTIVE_STATES: Final = DELETED_STATES | {"PROCESSING", "FAILED"}
 
 
 def now() -> datetime:
@@ -75,7 +74,7 @@ class StoredFile:
     name: str
     size: int
     checksum: str | None
-    state: str = "INITIALIZED"
+    state: FileState = FileState.INITIALIZED
     path: Path | None = None
     received: int = 0
     digest: str | None = None
@@ -131,9 +130,10 @@ class Transfer:
     expires_at: datetime
     sequence: int
     directory: Path | None
-    state: str = "PROCESSING"
+    state: TransferState = TransferState.PROCESSING
     sender_notification_failed: bool = False
     wrong_passwords: int = 0
+    locked: bool = False
     processed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
@@ -142,9 +142,17 @@ class Transfer:
         return mode
 
     @property
+    def eml_creation_failed(self) -> bool:
+        """The confidential message could not be made: its file was removed in processing."""
+        message_id = self.settings.get("confidentialMessageFileId")
+        message = self.files.get(message_id) if isinstance(message_id, str) else None
+        return message is not None and message.removal is not None
+
+    @property
     def warnings(self) -> bool:
         return (
-            self.sender_notification_failed
+            self.eml_creation_failed
+            or self.sender_notification_failed
             or any(e.notification_failed for e in self.entries)
             or any(f.removal is not None for f in self.files.values())
         )

@@ -16,6 +16,7 @@ Example (inside a handler)::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 from dataclasses import dataclass
@@ -28,7 +29,14 @@ from aiohttp import web
 from ._direct import receive_direct
 from ._recycle import OpenContent, open_new
 
-__all__ = ["BATCH_BYTES", "Received", "receive_content", "receive_to_file", "stream_file"]
+__all__ = [
+    "BATCH_BYTES",
+    "Received",
+    "receive_content",
+    "receive_to_file",
+    "send_temporary",
+    "stream_file",
+]
 
 BATCH_BYTES: Final = 4 * 1024 * 1024
 _SEND_CHUNK: Final = 1024 * 1024
@@ -110,13 +118,40 @@ async def receive_to_file(
     return total
 
 
-def stream_file(path: Path, name: str) -> web.FileResponse:
-    """Send a file as ``application/octet-stream`` (sendfile where the platform allows)."""
+def stream_file(
+    path: Path, name: str, content_type: str = "application/octet-stream"
+) -> web.FileResponse:
+    """Send a file as an attachment (sendfile where the platform allows)."""
     return web.FileResponse(
         path,
         chunk_size=_SEND_CHUNK,
         headers={
-            "Content-Type": "application/octet-stream",
+            "Content-Type": content_type,
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
         },
     )
+
+
+async def send_temporary(
+    request: web.Request, path: Path, name: str, content_type: str
+) -> web.StreamResponse:
+    """Send a file made for this one answer, in pieces, and remove it (sent or not)."""
+    try:
+        stream = path.open("rb", buffering=0)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)  # the open descriptor keeps the content readable
+    with stream:
+        size = os.fstat(stream.fileno()).st_size
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+            }
+        )
+        response.content_length = size
+        await response.prepare(request)
+        while chunk := await asyncio.to_thread(stream.read, _SEND_CHUNK):
+            await response.write(chunk)
+        await response.write_eof()
+    return response

@@ -1,7 +1,10 @@
-"""Render records as the API's JSON (plain dicts). ``None`` values are left out.
+"""Render records as the API's JSON (plain dicts).
 
-The 1.8 schema declares no field nullable, so an absent key stands for null (a missing
-``downloadUrl``, ``removalCause``, ``classificationId`` ...).
+A session's own fields are all present, ``null`` included ("all properties will be
+present", says the schema of ``GET .../transfer-sessions/{id}``; ``confidentialMessageFileId``
+"may be null"). Elsewhere the 1.8 schema declares no field nullable, so a ``None`` is
+left out (a missing ``downloadUrl``, ``removalCause`` ...). Every ``href`` is an absolute
+path (``/api/...``), as the schema says: clients build root + href.
 
 Example::
 
@@ -54,25 +57,39 @@ def _recipients(recipients: dict[str, list[str]]) -> dict[str, list[dict[str, st
     return {kind: [{"mail": m} for m in recipients.get(kind, [])] for kind in ("to", "cc", "bcc")}
 
 
-def _file(store: Store, href: str, stored: StoredFile) -> dict[str, Any]:
+def _file(href: str, stored: StoredFile) -> dict[str, Any]:
     return drop_none(
         {
             "id": stored.id,
             "fileName": stored.name,
             "size": stored.size,
             "checksum": stored.checksum,
-            "href": f"{store.root_url}{href}/files/{stored.id}",
+            "href": f"{href}/files/{stored.id}",
             "state": stored.state,
         }
     )
 
 
-def session_view(store: Store, session: Session | Transfer) -> dict[str, Any]:
-    """A TransferSession: settings, recipients and files (no password)."""
-    href = session_href(session.email, session.tracking_id)
-    view = drop_none(session.settings)
+def session_view(
+    store: Store, session: Session | Transfer, *, show_password: bool = True
+) -> dict[str, Any]:
+    """A TransferSession: settings, recipients and files.
+
+    A finalized transfer's files point below the transfer (the session is gone). A
+    GENERATED password is shown in ``securityMode.config.password`` (how the sender learns
+    it) when ``show_password``; a MANUAL one never (the sender chose it).
+    """
+    if isinstance(session, Transfer):
+        href = transfer_href(session.email, session.tracking_id)
+    else:
+        href = session_href(session.email, session.tracking_id)
+    view = {k: drop_none(v) if isinstance(v, dict) else v for k, v in session.settings.items()}
+    config = view["securityMode"]["config"]
+    if show_password and config["passwordMode"] == "GENERATED" and session.password:
+        view["securityMode"] = {**view["securityMode"], "config": {**config}}
+        view["securityMode"]["config"]["password"] = session.password
     view["recipients"] = _recipients(session.recipients)
-    view["files"] = [_file(store, href, f) for f in session.files.values()]
+    view["files"] = [_file(href, f) for f in session.files.values()]
     return view
 
 
@@ -119,7 +136,7 @@ def status_view(
     return {
         "state": transfer.state,
         "warnings": transfer.warnings,
-        "emlCreationFailed": False,
+        "emlCreationFailed": transfer.eml_creation_failed,
         "sender": {
             "email": transfer.email,
             "notificationFailed": transfer.sender_notification_failed,
@@ -135,7 +152,7 @@ def basic_item(store: Store, transfer: Transfer, token: str | None) -> dict[str,
         "trackingId": transfer.tracking_id,
         "state": transfer.state,
         "recipients": [_entry_status(store, transfer, e, token) for e in transfer.entries],
-        "href": f"{store.root_url}{transfer_href(transfer.email, transfer.tracking_id)}",
+        "href": transfer_href(transfer.email, transfer.tracking_id),
     }
 
 
@@ -153,7 +170,8 @@ def polling_item(
     are removed and BCC recipients other than the viewer are hidden.
     """
     status = status_view(store, transfer, token=token, language=language)
-    view = session_view(store, transfer)
+    same_token = bool(token) and token == transfer.token
+    view = session_view(store, transfer, show_password=viewer is None and same_token)
     if viewer is not None:
         viewer_key = key(viewer)
         status["recipients"] = [

@@ -109,6 +109,9 @@ def env(
         "CRYPTSHARE_TOKEN_STORE",
         "CRYPTSHARE_SENDER_NAME",
         "CRYPTSHARE_SENDER_PHONE",
+        "CRYPTSHARE_TIMEOUT",
+        "CRYPTSHARE_LANGUAGE",
+        "CRYPTSHARE_ALLOW_INSECURE_HTTP",
         "COLUMNS",
     ):
         monkeypatch.delenv(name, raising=False)

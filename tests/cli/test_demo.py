@@ -26,6 +26,7 @@ def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 def test_demo_walks_through_a_transfer_and_leaves_nothing(
     scratch: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -53,6 +54,7 @@ def test_demo_walks_through_a_transfer_and_leaves_nothing(
     assert list(scratch.iterdir()) == []
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 def test_demo_keep_and_json(scratch: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--size-mib", "1", "--keep", "--json", "--quiet"]) == 0
     out, err = capsys.readouterr()
@@ -72,6 +74,7 @@ def test_demo_keep_and_json(scratch: Path, capsys: pytest.CaptureFixture[str]) -
         assert (kept / "downloads" / name).read_bytes() == (kept / "outgoing" / name).read_bytes()
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 def test_python_dash_m_runs_the_demo(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(_ROOT), "TMPDIR": str(tmp_path)}
     done = subprocess.run(

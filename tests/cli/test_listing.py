@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import BOB, SENDER, Cli
+
+#: Listing needs the sent-/received-transfers endpoints (REST API 1.12).
+pytestmark = pytest.mark.cryptshare_api_version(1, 12)
 
 
 async def test_sent_lists_newest_first_as_json_lines(cli: Cli, files: list[Path]) -> None:

@@ -50,9 +50,11 @@ async def test_language_is_sent(cli: Cli) -> None:
 
 async def test_plain_http_to_another_host_needs_the_flag(cli: Cli) -> None:
     result = await cli("verify", "--url", "http://share.example.com")
-    assert result.code == 1
+    assert result.code == 2
     assert result.error_lines[0].startswith("error: refusing plain http:// for share.example.com")
-    assert "hint: pass --allow-insecure-http if you really mean it" in result.err
+    assert "pass --allow-insecure-http (or set CRYPTSHARE_ALLOW_INSECURE_HTTP=1)" in result.err
+    assert "allow_insecure_http" not in result.err
+    assert cli.emu.requests == []
 
 
 async def test_an_unreachable_server_is_one_error_with_a_hint(cli: Cli) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from cryptshare_async.cli._progress import (
     BarState,
     ProgressBoard,
     ProgressMode,
+    eta_text,
     render_bar,
 )
 
@@ -84,7 +87,7 @@ def test_terminal_shows_running_bars_and_a_total_then_a_line_per_file() -> None:
         shown = screen(stream.getvalue())
         assert len(shown) == 3
         assert shown[0].startswith("a.bin ") and "[" in shown[0] and " 50% " in shown[0]
-        assert shown[0].split()[-1] == "MiB/s"  # a rate once bytes moved
+        assert shown[0].split()[-3:] == ["MiB/s", "ETA", "1s"]  # rate and time left
         assert shown[1].split() == ["b.txt", "preparing..."]
         assert shown[2].startswith("0/2 files [") and " 25% " in shown[2]
         a.finish()
@@ -98,6 +101,68 @@ def test_terminal_shows_running_bars_and_a_total_then_a_line_per_file() -> None:
     assert "8.0 MiB/8.0 MiB" in shown[2]
     assert len(shown) == 3
     assert all(len(ESCAPE.sub("", line)) < 80 for line in stream.getvalue().split("\n"))
+
+
+def test_eta_text() -> None:
+    assert [eta_text(s) for s in (None, 0.2, 59.4, 61, 3599, 3600, 7320, 10**7)] == [
+        "",
+        "ETA 0s",
+        "ETA 59s",
+        "ETA 1m01s",
+        "ETA 59m59s",
+        "ETA 1h00m",
+        "ETA 2h02m",
+        "ETA >99h",
+    ]
+
+
+def test_bars_and_the_total_show_the_time_left() -> None:
+    stream, clock = Terminal(), Clock()
+    with board(stream, ProgressMode.TTY, clock) as progress:
+        a = progress.add("a.bin", 10 * MIB)
+        b = progress.add("b.bin", 10 * MIB)
+        a.start()
+        b.start()
+        a.update(0, 10 * MIB)
+        b.update(0, 10 * MIB)
+        clock.now += 2
+        a.update(4 * MIB, 10 * MIB)  # 2 MiB/s: 6 MiB left, 3 s
+        b.update(2 * MIB, 10 * MIB)  # 1 MiB/s: 8 MiB left, 8 s
+        assert a.eta() == pytest.approx(3.0) and b.eta() == pytest.approx(8.0)
+        progress._draw_live()
+        shown = screen(stream.getvalue())
+        assert shown[0].endswith("2.0 MiB/s  ETA 3s")
+        assert shown[1].endswith("1.0 MiB/s  ETA 8s")
+        # 6 MiB in 2 s: 3 MiB/s, 14 MiB left: about 5 s.
+        assert shown[2].endswith("3.0 MiB/s  ETA 5s")
+        a.finish()
+        b.finish()
+    final = screen(stream.getvalue())
+    assert all("ETA" not in line for line in final[:2])
+
+
+def test_the_total_rate_leaves_out_the_checksum_pre_pass() -> None:
+    stream, clock = Terminal(), Clock()
+    with board(stream, ProgressMode.TTY, clock) as progress:
+        a = progress.add("a.bin", 4 * MIB)
+        b = progress.add("b.bin", 4 * MIB)
+        a.start()
+        a.update(0, 4 * MIB)
+        clock.now += 1
+        a.update(4 * MIB, 4 * MIB)
+        a.finish()  # 4 MiB in 1 s
+        b.start()
+        b.checking(0, 4 * MIB)
+        clock.now += 8  # hashing b: nothing is sent
+        b.checking(4 * MIB, 4 * MIB)
+        b.update(0, 4 * MIB)
+        clock.now += 1
+        b.update(2 * MIB, 4 * MIB)  # 6 MiB in 2 s of sending, not in 10 s
+        assert progress.sending_seconds() == pytest.approx(2.0)
+        progress._draw_live()
+        total = screen(stream.getvalue())[-1]
+        assert total.startswith("1/2 files") and "3.0 MiB/s" in total
+        b.finish()
 
 
 def test_terminal_shows_the_checksum_pass_before_the_bytes_move() -> None:

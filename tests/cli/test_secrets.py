@@ -13,6 +13,7 @@ from .conftest import BOB, Cli, Result
 PASSWORD = "S3cret-Passw0rd!x"
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_no_secret_in_any_output(
     cli: Cli, files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -96,8 +97,11 @@ async def test_bad_client_id_is_reported_without_the_value(
 ) -> None:
     monkeypatch.setenv("CRYPTSHARE_CLIENT_ID", "short-and-wrong")
     result = await cli("verify")
-    assert result.code == 1
+    assert result.code == 2
     assert "short-and-wrong" not in result.err
-    assert result.error_lines[0].startswith("error: client_id must be 50 to 4000 characters")
+    assert result.error_lines[0].startswith(
+        "error: the client id from CRYPTSHARE_CLIENT_ID is not valid: it must be 50 to 4000"
+    )
+    assert "generate_client_id" not in result.err
     assert "hint: check CRYPTSHARE_CLIENT_ID" in result.err
     assert cli.emu.requests == []

@@ -188,12 +188,12 @@ async def test_a_failed_upload_removes_files_and_session(cli: Cli, files: list[P
     assert any(path.endswith("/transfer-sessions/" + path.rsplit("/", 1)[1]) for path in deletes)
 
 
-async def test_wait_timeout_is_an_error_with_a_hint(cli: Cli, files: list[Path]) -> None:
+async def test_wait_timeout_exits_4_with_the_tracking_id(cli: Cli, files: list[Path]) -> None:
     cli.emu.add_fault(FaultRule(method="GET", path=f"/api/users/{SENDER}/transfers/*", delay=0.5))
     result = await cli(
-        "send", str(files[1]), "--to", BOB, *NAME_PHONE, "--wait", "--timeout", "0.1"
+        "send", str(files[1]), "--to", BOB, *NAME_PHONE, "--wait", "--wait-timeout", "0.1"
     )
-    assert result.code == 1
+    assert result.code == 4
     assert result.error_lines and "did not become active within 0.1 s" in result.error_lines[0]
     tracking_id = result.out.split()[-1]
     assert result.out == f"tracking id  {tracking_id}\n"  # the transfer exists: its id

@@ -46,6 +46,7 @@ async def test_wait_returns_once_active(cli: Cli, files: list[Path]) -> None:
     assert cli.emu.transfer_state(tracking_id) == "ACTIVE"
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoke_deletes_and_notifies(cli: Cli, files: list[Path]) -> None:
     tracking_id = await cli.send(files[1])
     result = await cli("revoke", tracking_id, "--message", "Wrong file, sorry.", "--json")
@@ -59,13 +60,15 @@ async def test_revoke_deletes_and_notifies(cli: Cli, files: list[Path]) -> None:
     again = await cli("revoke", tracking_id)
     assert again.code == 1
     assert len(again.error_lines) == 1
-    assert "hint: transfer" in again.err and "already deleted" in again.err
+    assert "is DELETED_BY_REVOCATION: only an ACTIVE transfer can be revoked" in again.err
+    assert "hint: it is already deleted" in again.err
 
     waited = await cli("wait", tracking_id, "--poll-interval", "0.02")
     assert waited.code == 1
     assert "DELETED_BY_REVOCATION" in waited.error_lines[0]
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoke_without_notifications(cli: Cli, files: list[Path]) -> None:
     tracking_id = await cli.send(files[1])
     result = await cli("revoke", tracking_id, "--no-notify-sender", "--no-notify-recipients")
@@ -91,11 +94,11 @@ async def test_debug_shows_the_traceback(cli: Cli) -> None:
     assert "NotFoundError" in result.err
 
 
-async def test_wait_timeout_exits_1(cli: Cli, files: list[Path]) -> None:
+async def test_wait_timeout_exits_4(cli: Cli, files: list[Path]) -> None:
     tracking_id = await cli.send(files[1])
     cli.emu.add_fault(FaultRule(method="GET", path=f"*/transfers/{tracking_id}", delay=0.5))
-    result = await cli("wait", tracking_id, "--timeout", "0.1")
-    assert result.code == 1
+    result = await cli("wait", tracking_id, "--wait-timeout", "0.1")
+    assert result.code == 4
     assert "did not become active within 0.1 s" in result.error_lines[0]
     assert "hint: the transfer may still become active" in result.err
 

@@ -72,8 +72,11 @@ async def test_verify_by_emailed_code_from_stdin(cli: Cli) -> None:
 
 async def test_wrong_code_fails(cli: Cli) -> None:
     result = await cli("verify", "--email-code", "--code-from-stdin", stdin="000000\n")
-    assert result.code == 1
+    assert result.code == 3
     assert len(result.error_lines) == 1
+    assert "did not accept the verification code" in result.error_lines[0]
+    assert "hint: codes expire; ask for a new one" in result.err
+    assert "verify the sender again" not in result.err
     assert not token_store(cli).exists()
 
 
@@ -90,7 +93,7 @@ async def test_email_code_without_terminal_fails_before_mailing(cli: Cli) -> Non
 
 async def test_verification_status(cli: Cli) -> None:
     before = await cli("verify", "--status", "--json")
-    assert before.code == 0, before.err
+    assert before.code == 3, before.err
     assert before.json()["verified"] is False
     assert (await cli("verify", "-q")).code == 0
     after = await cli("verify", "--status")

@@ -151,7 +151,7 @@ async def test_legacy_list_newest_first_with_paging(api: Api, token: str) -> Non
     _, body, _ = await api.call("GET", TRANSFERS, token=token, params={"page-size": "1"})
     item = body["data"][0]
     assert set(item) == {"trackingId", "state", "recipients", "href"}
-    assert item["href"] == f"{api.emu.url}{TRANSFERS}/{ids[-1]}"
+    assert item["href"] == f"{TRANSFERS}/{ids[-1]}"  # an absolute path
 
 
 @pytest.mark.parametrize("path", ["", "/sent-transfers", "/received-transfers"])

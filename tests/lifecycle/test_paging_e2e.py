@@ -34,6 +34,7 @@ def create_before_each_listing_request(
     monkeypatch.setattr(store, "sent", sent)
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_pages_shifted_by_exactly_one_page_list_everything(
     emu: Emulator, alice: Sender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -44,6 +45,7 @@ async def test_pages_shifted_by_exactly_one_page_list_everything(
     assert [i.tracking_id for i in items] == list(reversed(existing))
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_the_tracking_id_is_asked_for_and_removed_again(
     emu: Emulator, alice: Sender, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -81,6 +83,7 @@ async def _list_while_creating(
 
 
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_a_listing_during_concurrent_creation_holds_every_existing_transfer_once(
     emu: Emulator, alice: Sender, seed: int
 ) -> None:
@@ -88,6 +91,7 @@ async def test_a_listing_during_concurrent_creation_holds_every_existing_transfe
     await _list_while_creating(emu, alice, rng, page_size=rng.randint(1, 7))
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_transfers_sent_through_the_api_during_a_listing(
     emu: Emulator, alice: Sender
 ) -> None:

@@ -20,6 +20,7 @@ def listing_requests(emu: Emulator, suffix: str) -> list[dict[str, str]]:
     return [dict(r.query) for r in emu.requests if r.method == "GET" and r.path.endswith(suffix)]
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_pages_keep_every_filter_and_nested_fields(emu: Emulator, alice: Sender) -> None:
     inactive = emu.seed_transfers(ALICE, 7, state="DELETED_BY_EXPIRATION")
     active = emu.seed_transfers(ALICE, 23)
@@ -53,6 +54,7 @@ async def test_pages_keep_every_filter_and_nested_fields(emu: Emulator, alice: S
     assert len(everything) == 30
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_pages_iteration_limit_and_start_page(emu: Emulator, alice: Sender) -> None:
     emu.seed_transfers(ALICE, 25)
     pages = [p async for p in alice.sent_transfers(page_size=10, fields=["tracking_id"]).pages()]
@@ -67,6 +69,7 @@ async def test_pages_iteration_limit_and_start_page(emu: Emulator, alice: Sender
     assert [i.tracking_id for i in tail] == [i.tracking_id for i in pages[2]]
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_default_fields_are_the_servers(emu: Emulator, alice: Sender) -> None:
     emu.seed_transfers(ALICE, 1)
     (item,) = await alice.sent_transfers().collect()
@@ -77,6 +80,7 @@ async def test_default_fields_are_the_servers(emu: Emulator, alice: Sender) -> N
     assert "fields" not in listing_requests(emu, "/sent-transfers")[0]
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_received_transfers_give_the_recipients_reduced_view(
     emu: Emulator, alice: Sender, bob: Sender
 ) -> None:

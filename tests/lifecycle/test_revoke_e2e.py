@@ -55,6 +55,7 @@ def revocation_mails(emu: Emulator, tracking_id: str) -> list[tuple[str, str]]:
         (False, False, []),
     ],
 )
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_notification_options(
     emu: Emulator,
     alice: Sender,
@@ -68,6 +69,7 @@ async def test_notification_options(
     assert (await transfer.status()).state is TransferState.DELETED_BY_REVOCATION
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_message_and_language_reach_the_notices(emu: Emulator, alice: Sender) -> None:
     transfer = await active_transfer(alice)
     await transfer.revoke(message="Sent to the **wrong** people", language="de")
@@ -77,6 +79,7 @@ async def test_message_and_language_reach_the_notices(emu: Emulator, alice: Send
     assert all(m.language == "de" for m in mails)
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_default_notice_is_in_the_requested_language(emu: Emulator, alice: Sender) -> None:
     transfer = await active_transfer(alice)
     await transfer.revoke(language="de", notify_recipients=False)
@@ -85,6 +88,7 @@ async def test_default_notice_is_in_the_requested_language(emu: Emulator, alice:
     assert transfer.tracking_id in mail.subject or transfer.tracking_id in mail.body
 
 
+@pytest.mark.cryptshare_api_version(1, 12)
 async def test_status_and_listing_still_read_after_revocation(
     emu: Emulator, client: CryptshareClient, alice: Sender
 ) -> None:
@@ -101,6 +105,7 @@ async def test_status_and_listing_still_read_after_revocation(
         await client.recipient_transfer(transfer_id, password=password).files()
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoking_twice_raises_transfer_deleted(alice: Sender) -> None:
     transfer = await active_transfer(alice)
     await transfer.revoke()
@@ -110,6 +115,7 @@ async def test_revoking_twice_raises_transfer_deleted(alice: Sender) -> None:
 
 
 @pytest.mark.parametrize("emulator_config", [EmulatorConfig(processing_seconds=3600.0, seed=1)])
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoking_a_processing_transfer_is_refused(alice: Sender) -> None:
     transfer = await make_transfer(alice, {"a.txt": b"x"})
     with pytest.raises(RuleViolationError) as caught:
@@ -118,6 +124,7 @@ async def test_revoking_a_processing_transfer_is_refused(alice: Sender) -> None:
     assert (await transfer.status()).state is TransferState.PROCESSING
 
 
+@pytest.mark.cryptshare_api_version(1, 10)
 async def test_revoking_a_failed_transfer_is_refused(alice: Sender) -> None:
     transfer = await make_transfer(alice, {"v.txt": EICAR_SIGNATURE})
     with pytest.raises(TransferFailedError):

@@ -148,7 +148,11 @@ async def _deleted_by_security(emu: Emulator, client: CryptshareClient, tid: str
 @pytest.mark.parametrize(
     ("delete", "state"),
     [
-        (_deleted_by_revocation, TransferState.DELETED_BY_REVOCATION),
+        pytest.param(
+            _deleted_by_revocation,
+            TransferState.DELETED_BY_REVOCATION,
+            marks=pytest.mark.cryptshare_api_version(1, 10),
+        ),
         (_deleted_by_admin, TransferState.DELETED_BY_ADMIN),
         (_deleted_by_expiration, TransferState.DELETED_BY_EXPIRATION),
         (_deleted_by_security, TransferState.DELETED_BY_SECURITY),

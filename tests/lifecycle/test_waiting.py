@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +22,8 @@ from cryptshare_async._models import (
     StatusDetails,
     TransferStatus,
 )
-from cryptshare_async._waiting import poll_until_active
+from cryptshare_async._transfer import Transfer
+from cryptshare_async._waiting import DEFAULT_INTERVAL, DEFAULT_MAX_INTERVAL, poll_until_active
 
 
 def status(state: TransferState | None, *files: FileStatus) -> TransferStatus:
@@ -72,6 +74,20 @@ async def test_returns_the_active_status_after_growing_capped_pauses() -> None:
     assert await script.run() is ACTIVE
     assert script.reads == 7
     assert script.sleeps == [1.0, 1.5, 2.25, 3.375, 4.0, 4.0]
+
+
+async def test_defaults_poll_soon_and_back_off_to_the_cap() -> None:
+    script = Script([PROCESSING] * 14 + [ACTIVE])
+    assert await script.run(interval=DEFAULT_INTERVAL, max_interval=DEFAULT_MAX_INTERVAL) is ACTIVE
+    assert script.sleeps[0] == DEFAULT_INTERVAL <= 0.25
+    assert all(b > a for a, b in zip(script.sleeps[:10], script.sleeps[1:10], strict=False))
+    assert script.sleeps[-1] == DEFAULT_MAX_INTERVAL
+
+
+async def test_the_defaults_are_what_transfer_wait_uses() -> None:
+    parameters = inspect.signature(Transfer.wait_until_active).parameters
+    assert parameters["interval"].default == DEFAULT_INTERVAL
+    assert parameters["max_interval"].default == DEFAULT_MAX_INTERVAL
 
 
 async def test_already_active_returns_without_sleeping() -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from cattrs import Converter
 
 from cryptshare_async._converter import (
     converter,
@@ -305,8 +306,24 @@ def test_error_messages_never_contain_the_values() -> None:
             structure(bad, TransferStatus, conv=conv)
         text = str(info.value)
         assert secret not in text.replace(f"unexpected key {secret}", "")
+        # Neither cause nor context: cattrs' errors hold the values.
         assert info.value.__cause__ is None
-        assert info.value.__suppress_context__
+        assert info.value.__context__ is None
+
+
+@pytest.mark.parametrize("conv", [converter, STRICT], ids=["lenient", "strict"])
+def test_error_messages_are_scrubbed_of_the_requests_secrets(conv: Converter) -> None:
+    # A hostile server echoes a secret as a key (strict: "unexpected key"), long enough
+    # that cutting keys at 60 characters before scrubbing would leave half of it.
+    secret = "EchoedClientId" + "Q7" * 40
+    bad = {"status": {"state": 5}, "transfer": {"expirationDate": "x"}, secret: 1}
+    with pytest.raises(ResponseParseError) as info:
+        structure(bad, TransferStatus, conv=conv, secrets={secret})
+    assert secret[:20] not in str(info.value)
+    with pytest.raises(ResponseParseError) as listed:
+        structure_list([bad], TransferStatus, conv=conv, secrets={secret})
+    assert secret[:20] not in str(listed.value)
+    assert listed.value.__context__ is None
 
 
 def test_long_error_lists_are_cut_short() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cryptshare_async import (
+    BrokenSessionError,
     ChecksumMismatchError,
     CryptshareError,
     DownloadError,
@@ -33,6 +34,7 @@ ERRORS = [
     WaitTimeoutError("too slow", last_status=STATUS),
     DownloadIntegrityError("bad", what="size", expected="3", actual="2"),
     DownloadTargetExistsError("exists", path=Path("a/b.txt")),
+    BrokenSessionError("file 'a.bin' (f1) left", file_ids=("f1",)),
 ]
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from cryptshare_async import InvalidInputError, StreamedResponse
-from cryptshare_async._scrub import describe, scrub, secrets_in
+from cryptshare_async._scrub import (
+    describe,
+    redact,
+    redact_json,
+    scrub,
+    secrets_in,
+    secrets_in_json,
+    spellings,
+)
 
 HEADERS = {
     "X-CS-ClientId": "Client0123456789",
@@ -63,3 +71,61 @@ async def test_streamed_response_reads_in_bounded_chunks() -> None:
     for bad in (0, -1, True, 1.5):
         with pytest.raises(InvalidInputError):
             await response.read(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "echo"),
+    [
+        ("pä ss&w<rd>", "pä ss&w<rd>"),
+        ("pä ss&w<rd>", "p%C3%A4%20ss%26w%3Crd%3E"),
+        ("pä ss&w<rd>", "p%C3%A4+ss%26w%3Crd%3E"),
+        ("pä ss&w<rd>", "p\\u00e4 ss&w<rd>"),
+        ("pä ss&w<rd>", "pä ss&amp;w&lt;rd&gt;"),
+        ("p%C3%A4%20ss", "pä ss"),
+        ("a+b+c+d", "a b c d"),
+    ],
+)
+def test_spellings_cover_every_echo(value: str, echo: str) -> None:
+    assert echo in spellings(value)
+    assert redact(f"server says {echo}.", spellings(value)) == "server says ***."
+
+
+def test_short_spellings_are_not_secrets() -> None:
+    assert spellings("abc") == frozenset()
+    assert redact("abc abc", spellings("abc")) == "abc abc"
+
+
+def test_secret_fields_of_a_request_body_are_secrets() -> None:
+    body = {
+        "password": "hunter2-hunter2",
+        "verificationCode": "C0de-1234",
+        "securityMode": {"name": "ONE_TIME_PASSWORD", "config": {"password": "in-depth-pw"}},
+        "passwordMode": "GENERATED",
+        "recipients": [{"mail": "bob@example.org"}],
+        "nested": [{"accessToken": "tok-tok-tok"}],
+    }
+    found = secrets_in_json(body)
+    assert {"hunter2-hunter2", "C0de-1234", "in-depth-pw", "tok-tok-tok"} <= found
+    assert not {"GENERATED", "ONE_TIME_PASSWORD", "bob@example.org"} & found
+    assert secrets_in_json(None) == secrets_in_json("password") == frozenset()
+
+
+def test_redact_replaces_the_longest_secret_whole_and_keeps_the_rest() -> None:
+    text = "a\n  Token0123456789-longer and Token0123456789"
+    assert redact(text, {"Token0123456789", "Token0123456789-longer"}) == "a\n  *** and ***"
+    assert scrub("split Token01234\n56789", {"Token01234 56789"}) == "split ***"
+
+
+def test_redact_json_replaces_secrets_in_every_key_and_string() -> None:
+    secrets = spellings("s3cret pw")
+    document = {
+        "state": "s3cret%20pw",
+        "s3cret pw": [1, None, True, {"deep": ["x s3cret+pw y"]}],
+        "n": 2.5,
+    }
+    assert redact_json(document, secrets) == {
+        "state": "***",
+        "***": [1, None, True, {"deep": ["x *** y"]}],
+        "n": 2.5,
+    }
+    assert redact_json(document, frozenset()) is document

@@ -25,7 +25,10 @@ async def emu(tmp_path: Path) -> AsyncIterator[Emulator]:
 
 @pytest.fixture
 async def client(emu: Emulator) -> AsyncIterator[CryptshareClient]:
-    async with CryptshareClient(emu.url, client_id=emu.client_id) as c:
+    # These tests check that a cancelled upload cleans up and leaves nothing running, so
+    # the clean-up must finish before the call returns even on a loaded machine; the
+    # bound on the wait itself (cleanup_grace) is tested in test_cancel_bounds.py.
+    async with CryptshareClient(emu.url, client_id=emu.client_id, cleanup_grace=30) as c:
         yield c
 
 

@@ -3,6 +3,7 @@ hashed in worker threads; a stream's large items are sliced, not copied, on the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from cryptshare_async import spool
 from cryptshare_async._session import TransferSession
 from cryptshare_async._upload import BytesSource, ChecksumMode, StreamSource
 from cryptshare_async._upload._hashing import ChecksumAlgorithm, Crc32, Hasher
 from cryptshare_async.testing import Emulator
 
 from .conftest import stored_files
+from .file_objects import ONE_SHOT, REPLAYABLE, Kinds, ThreadSpy
 
 DATA = os.urandom(3 * 1024 * 1024 + 4321)
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -125,3 +128,58 @@ async def test_a_stream_refilling_one_buffer_sends_each_item_as_it_was(
     uploaded = await session.upload(source)
     assert uploaded.checksum == DIGEST
     assert stored_files(emu, session) == {"refilled.bin": DATA}
+
+
+@pytest.fixture
+async def kinds(tmp_path: Path) -> AsyncIterator[Kinds]:
+    path = tmp_path / "data.bin"
+    path.write_bytes(DATA)
+    async with contextlib.AsyncExitStack() as stack:
+        yield Kinds(DATA, path, stack)
+
+
+@pytest.mark.parametrize(
+    ("kind", "mode"),
+    [(kind, mode) for kind in REPLAYABLE for mode in (ChecksumMode.STREAM, ChecksumMode.PRE_PASS)]
+    + [(kind, ChecksumMode.STREAM) for kind in ONE_SHOT],
+)
+async def test_no_hashing_on_the_event_loop_for_file_objects(
+    session: TransferSession, kinds: Kinds, hashing_threads: set[int], kind: str, mode: ChecksumMode
+) -> None:
+    source, keywords = await kinds.make(kind)
+    uploaded = await session.upload(source, checksum=mode, **keywords)
+    assert uploaded.checksum == DIGEST
+    assert hashing_threads
+    assert threading.get_ident() not in hashing_threads
+
+
+@pytest.mark.parametrize("seekable", [True, False], ids=["seekable", "one-shot"])
+@pytest.mark.parametrize("mode", [ChecksumMode.STREAM, ChecksumMode.PRE_PASS, ChecksumMode.OFF])
+async def test_a_sync_file_object_is_never_read_on_the_event_loop(
+    emu: Emulator, session: TransferSession, mode: ChecksumMode, seekable: bool
+) -> None:
+    if mode is ChecksumMode.PRE_PASS and not seekable:
+        return  # refused before reading: a one-shot object cannot be read twice
+    threads: set[int] = set()
+    spy = ThreadSpy(DATA, threads)
+    if not seekable:
+        spy.seekable = lambda: False  # type: ignore[method-assign]
+    size = None if seekable else len(DATA)
+    uploaded = await session.upload(spy, file_name="spy.bin", size=size, checksum=mode)
+    assert uploaded.size == len(DATA)
+    assert stored_files(emu, session) == {"spy.bin": DATA}
+    assert threads  # it was read (and sought) ...
+    assert threading.get_ident() not in threads  # ... never on the loop thread
+
+
+@pytest.mark.parametrize("kind", ["chunks", "stream-reader", "sync-pipe"])
+async def test_spooling_writes_and_hashes_off_the_event_loop(
+    session: TransferSession, kinds: Kinds, hashing_threads: set[int], kind: str
+) -> None:
+    source = _chunks(DATA, 1 << 20) if kind == "chunks" else (await kinds.make(kind))[0]
+    async with await spool(source, max_bytes=len(DATA)) as spooled:
+        assert spooled.digest == DIGEST
+        assert hashing_threads and threading.get_ident() not in hashing_threads
+        uploaded = await session.upload(spooled, file_name="spooled.bin")
+    assert uploaded.checksum == DIGEST
+    assert threading.get_ident() not in hashing_threads

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,12 +41,23 @@ def journal_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("cryptshare-journal")]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "redis"])
 async def journal(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Journal]:
-    """An open, empty journal of each implementation."""
-    assert request.param == "sqlite"
-    async with SQLiteJournal(tmp_path / "j.db") as opened:
-        yield opened
+    """An open, empty journal of each implementation (Redis: a real server)."""
+    if request.param == "sqlite":
+        async with SQLiteJournal(tmp_path / "j.db") as opened:
+            yield opened
+        return
+    from redis.asyncio import Redis
+
+    from cryptshare_async.contrib.redis import RedisJournal
+
+    client = Redis.from_url(request.getfixturevalue("redis_url"))
+    try:
+        async with RedisJournal(client, f"contract-{uuid.uuid4().hex}") as redis_journal:
+            yield redis_journal
+    finally:
+        await client.aclose()
 
 
 async def test_it_is_a_journal(journal: Journal) -> None:
