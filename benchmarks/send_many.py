@@ -10,7 +10,9 @@ file each, ``--concurrency`` at a time, in alternating order:
 * journal: the same with an ``SQLiteJournal`` (a fresh file each round).
 
 The figures printed are ``ratio = plain median time / contender median time`` (1.0: as
-fast as the plain script; issue 10's target for the library is >= 0.85).
+fast as the plain script; issue 10's target for the library is >= 0.85), and the CPU
+seconds this (client) process used per round, with the same ratio: on a loaded machine
+the wall-clock times swing by tens of percent, the CPU seconds much less.
 
 Usage::
 
@@ -129,9 +131,12 @@ async def library_round(
     return len(results)
 
 
-async def measure(url: str, client_id: str, args: Any) -> dict[str, list[float]]:
+async def measure(
+    url: str, client_id: str, args: Any
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     data = os.urandom(args.size)
     times: dict[str, list[float]] = {"plain": [], "library": [], "journal": []}
+    cpu: dict[str, list[float]] = {"plain": [], "library": [], "journal": []}
     limit = max(100, args.concurrency)
     async with CryptshareClient(url, client_id=client_id, max_connections=limit) as client:
         sender = client.sender(SENDER)
@@ -151,7 +156,7 @@ async def measure(url: str, client_id: str, args: Any) -> dict[str, list[float]]
             async with aiohttp.ClientSession(connector=connector) as http:
                 for round_ in range(args.rounds + 1):  # round 0 warms up
                     for name in ("plain", "library", "journal"):
-                        start = time.perf_counter()
+                        start, cpu_start = time.perf_counter(), time.process_time()
                         if name == "plain":
                             count = await plain_round(http, base, headers, data, args)
                         else:
@@ -160,7 +165,8 @@ async def measure(url: str, client_id: str, args: Any) -> dict[str, list[float]]
                         assert count == args.transfers
                         if round_:
                             times[name].append(time.perf_counter() - start)
-    return times
+                            cpu[name].append(time.process_time() - cpu_start)
+    return times, cpu
 
 
 def main() -> int:
@@ -185,7 +191,7 @@ def main() -> int:
         if not parent.poll(120):
             raise RuntimeError("the emulator did not start within 120 s")
         url, client_id = parent.recv()
-        times = asyncio.run(measure(url, client_id, args))
+        times, cpu = asyncio.run(measure(url, client_id, args))
     finally:
         parent.send("stop")
         server.join(30)
@@ -194,6 +200,7 @@ def main() -> int:
             server.join()
 
     plain = statistics.median(times["plain"])
+    plain_cpu = statistics.median(cpu["plain"])
     print(
         f"{args.transfers} transfers x {args.size} bytes, concurrency {args.concurrency},"
         f" {args.rounds} rounds each (alternating, after one warm-up round);"
@@ -206,9 +213,11 @@ def main() -> int:
     ):
         median = statistics.median(times[name])
         runs = ", ".join(f"{v:.2f}" for v in times[name])
+        used = statistics.median(cpu[name])
         print(
             f"{label:27} median {median:6.2f} s  {args.transfers / median:6.0f} transfers/s"
             f"  ratio {plain / median:.2f}  [{runs}]"
+            f"  client cpu {used:5.2f} s (ratio {plain_cpu / used:.2f})"
         )
     return 0
 

@@ -43,6 +43,7 @@ from attrs import define, field
 from . import _public
 from ._errors import (
     ApiVersionUnsupportedError,
+    CryptshareError,
     InvalidInputError,
     NotFoundError,
     SessionTokenRejectedError,
@@ -346,11 +347,14 @@ class _Job:
         return SendResult(transfer=transfer, files=(), from_journal=True)
 
     async def _delete_leftover(self, tracking_id: str) -> bool:
-        """Delete the session an earlier run left, through the client's clean-ups (a
-        failure is recorded in ``client.cleanup_failures`` and logged by the
-        ``cryptshare_async.cleanup`` logger); true if it was already gone. Its run is
-        over (the journal's claim says so) and it was never finalized, so sending again
-        cannot deliver twice."""
+        """Delete the session an earlier run left, through the client's clean-ups (they
+        ride out transient failures; a failure is recorded in ``client.cleanup_failures``
+        and logged by the ``cryptshare_async.cleanup`` logger); true if it was already
+        gone. Its run is over (the journal's claim says so) and it was never finalized,
+        so sending again cannot deliver twice. If it still cannot be deleted, the job
+        fails and its record stays, so that the next run tries again instead of leaving
+        it (with its content) behind; only a session of another token, which cannot be
+        deleted, is left."""
         session = self.sender.resume_session(tracking_id)
         gone = False
 
@@ -376,6 +380,13 @@ class _Job:
                 " resumed run has that token)",
                 tracking_id,
                 self.job.key,
+            )
+        elif failure is not None or task.cancelled():
+            reason = failure.error if failure is not None else "given up"
+            raise CryptshareError(
+                f"transfer session {tracking_id}, left by an earlier run of job"
+                f" {self.job.key!r}, could not be deleted ({reason}); nothing was sent"
+                " again: run the batch again later"
             )
         return gone
 

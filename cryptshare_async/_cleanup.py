@@ -5,7 +5,10 @@ flight), and a failed upload leaves its registered file. The call starts the cle
 as a task of the client's :class:`Cleanups`, waits for it at most ``grace`` seconds
 (also through further cancellations), then returns or raises; a clean-up still running
 then goes on in the background, and :meth:`CryptshareClient.aclose` awaits it (at most
-``close_timeout`` seconds). A clean-up that fails is logged and recorded in
+``close_timeout`` seconds). A clean-up rides out transient failures (5xx, 429, a lost
+or garbled answer, a connection error): it tries again, up to :data:`CLEANUP_ATTEMPTS`
+times in all (each request also retried by the client's ``RetryPolicy``); removing
+twice is harmless. A clean-up that fails for good is logged and recorded in
 :attr:`CryptshareClient.cleanup_failures`.
 
 Example::
@@ -26,6 +29,15 @@ from typing import Final, Literal, TypeVar
 from attrs import define
 
 from . import _public
+from ._errors import (
+    ApiVersionUnsupportedError,
+    NotFoundError,
+    RateLimitedError,
+    ResponseParseError,
+    ResponseTooLargeError,
+    ServerError,
+    TransportError,
+)
 from ._threads import wait_through_cancellation
 
 __all__ = [
@@ -34,6 +46,7 @@ __all__ = [
     "CleanupFailure",
     "Cleanups",
     "note_outcome",
+    "retry_transient",
 ]
 
 _log = logging.getLogger("cryptshare_async.cleanup")
@@ -44,6 +57,12 @@ DEFAULT_CLEANUP_GRACE: Final = 1.0
 
 DEFAULT_CLOSE_TIMEOUT: Final = 10.0
 """Seconds :meth:`CryptshareClient.aclose` waits for clean-ups still running."""
+
+CLEANUP_ATTEMPTS: Final = 4
+"""Attempts a clean-up makes while the server fails transiently (5xx, 429, lost answers)."""
+#: Pause before the next attempt: doubled each time from this, capped (also a 429's hint).
+_PAUSE: Final = 0.2
+_MAX_PAUSE: Final = 2.0
 
 
 @define(frozen=True, slots=True)
@@ -115,8 +134,21 @@ class Cleanups:
     def remove_file(
         self, tracking_id: str, file_id: str, remove: Callable[[str], Awaitable[object]]
     ) -> asyncio.Task[CleanupFailure | None]:
-        """Start removing a registered file: ``await remove(file_id)``."""
-        return self._start(_Target("file", tracking_id, file_id), lambda: remove(file_id))
+        """Start removing a registered file: ``await remove(file_id)``.
+
+        A 404 counts as removed: the server no longer has the file (an earlier attempt
+        whose answer was lost removed it, or the session itself is gone).
+        """
+
+        async def work() -> None:
+            try:
+                await remove(file_id)
+            except ApiVersionUnsupportedError:
+                raise
+            except NotFoundError:
+                return
+
+        return self._start(_Target("file", tracking_id, file_id), work)
 
     def delete_session(
         self, tracking_id: str, delete: Callable[[], Awaitable[object]]
@@ -170,7 +202,7 @@ class Cleanups:
         # ``work`` is called here, not earlier: a task cancelled before its first step
         # must not leave a coroutine that was never awaited.
         try:
-            await work()
+            await retry_transient(work)
         except Exception as exc:
             return self._record(target.failure(exc), "failed")
         return None
@@ -207,6 +239,35 @@ class Cleanups:
             for task in tasks:
                 task.cancel()
             await asyncio.wait(tasks)
+
+
+async def retry_transient(work: Callable[[], Awaitable[object]]) -> None:
+    """``await work()``, again after a transient failure, :data:`CLEANUP_ATTEMPTS` times
+    at most (for removals: removing twice is harmless); the last failure propagates."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await work()
+        except Exception as exc:
+            if attempt < CLEANUP_ATTEMPTS and _transient(exc):
+                await asyncio.sleep(_pause(exc, attempt))
+                continue
+            raise
+        return
+
+
+def _transient(error: Exception) -> bool:
+    """A failure that trying again may cure (the server may have acted already: a
+    clean-up removes, and removing twice is harmless)."""
+    if isinstance(error, ResponseTooLargeError):
+        return False
+    return isinstance(error, ServerError | RateLimitedError | TransportError | ResponseParseError)
+
+
+def _pause(error: Exception, attempt: int) -> float:
+    hint = error.retry_after if isinstance(error, RateLimitedError) else None
+    return min(_MAX_PAUSE, hint if hint is not None else _PAUSE * 2 ** (attempt - 1))
 
 
 def note_outcome(

@@ -59,6 +59,8 @@ _WITHOUT_CLIENT_ID = frozenset(e.path for e in api.ENDPOINTS if not e.client_id)
 DEFAULT_MINIMUM_MINOR_VERSION = 8
 """The minor API version sent when an endpoint needs nothing newer (API 1.8)."""
 _DEFAULT_POOL = 100
+#: Token keys kept per client (one per sender address; the cache is cleared when full).
+_TOKEN_KEYS_KEPT = 1024
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -272,6 +274,7 @@ class CryptshareClient:
             base_url, _check_flag(allow_insecure_http, "allow_insecure_http")
         )
         self._client_id = validate_client_id(client_id) if client_id is not None else None
+        self._token_keys: dict[str, TokenKey] = {}  # per sender address, built once
         if (
             not isinstance(minimum_minor_version, int)
             or isinstance(minimum_minor_version, bool)
@@ -417,7 +420,13 @@ class CryptshareClient:
         return Sender(self, validate_email(email, what="sender email"), auto_verify=auto_verify)
 
     def token_key(self, email: str) -> TokenKey:
-        return TokenKey.for_sender(str(self._base_url), self._require_client_id(), email)
+        key = self._token_keys.get(email)
+        if key is None:
+            key = TokenKey.for_sender(str(self._base_url), self._require_client_id(), email)
+            if len(self._token_keys) >= _TOKEN_KEYS_KEPT:
+                self._token_keys.clear()
+            self._token_keys[email] = key
+        return key
 
     def url_for(self, request: ApiRequest) -> URL:
         """The full URL ``request`` goes to (also what a relative ``Location`` resolves

@@ -221,9 +221,12 @@ class Events:
         elapsed: float,
         error: BaseException | None = None,
     ) -> None:
+        logged = HTTP_LOGGER.isEnabledFor(logging.DEBUG)
+        if not logged and ResponseEvent not in self._hooks:
+            return  # the common case: nothing to build
         kind = None if error is None else type(error).__name__
         template = path_template(path)
-        if HTTP_LOGGER.isEnabledFor(logging.DEBUG):
+        if logged:
             if status is not None:
                 HTTP_LOGGER.debug(
                     "%s %s -> HTTP %d in %.3f s (attempt %d)",

@@ -474,7 +474,15 @@ def _location_id(
 ) -> tuple[str | None, str]:
     if len(location) > MAX_LOCATION_LENGTH:
         return None, f"it is longer than {MAX_LOCATION_LENGTH} characters"
-    if not location or any(c.isspace() or not c.isprintable() for c in location):
+    if request_url and "?" not in request_url and request_url.endswith(request.url_path):
+        # The usual answer, decided without parsing: the server root the request went to
+        # (built here, so http(s), this host, no user information), the collection, and
+        # one usable id.
+        root = request_url[: len(request_url) - len(request.url_path)]
+        head, _, last = location.rpartition("/")
+        if head == root + _API_PREFIX + (request.created_in or request.path) and server_id(last):
+            return last, ""
+    if not location or not location.isprintable() or " " in location:
         return None, "it is empty or contains white space or control characters"
     try:
         parts = urlsplit(location)

@@ -201,6 +201,7 @@ class AiohttpTransport:
     ) -> None:
         self._base_url = base_url
         self._settings = settings
+        self._timeout = settings.timeouts.to_aiohttp()  # the same for every request
         self._session = session
         self._owns_session = session is None
         self._closed = False
@@ -252,7 +253,7 @@ class AiohttpTransport:
             headers.setdefault("User-Agent", settings.user_agent)
         options: dict[str, Any] = {
             "headers": headers,
-            "timeout": settings.timeouts.to_aiohttp(),
+            "timeout": self._timeout,
             "raise_for_status": False,
             "auto_decompress": True,
             "allow_redirects": False,
@@ -339,6 +340,8 @@ class AiohttpTransport:
         if success and not encoded and announced is not None and announced > limit:
             resp.close()
             raise _too_large(request, resp.status, limit)
+        if not encoded and announced is not None and announced <= limit:
+            return await resp.read()  # the parser stops at the announced length
         parts: list[bytes] = []
         total = 0
         while chunk := await resp.content.read(_READ_CHUNK):

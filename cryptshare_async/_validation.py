@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import string
@@ -89,6 +90,14 @@ def email_path_segment(address: str) -> str:
     some servers decode a literal ``+`` as a space; case is preserved; non-ASCII
     characters are UTF-8 percent-encoded.
     """
+    if isinstance(address, str):
+        return _quoted_address(address)
+    return quote(validate_email(address), safe="@")
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted_address(address: str) -> str:
+    # Every request path holds the sender's address: check and quote it once.
     return quote(validate_email(address), safe="@")
 
 

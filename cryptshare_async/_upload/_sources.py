@@ -52,6 +52,10 @@ __all__ = [
 # while the other is read and hashed): large enough that a thread hand-over per block
 # costs nothing measurable, small enough to keep the pre-pass within a few MiB.
 _PREHASH_BLOCK = 2 << 20
+#: Buffers up to this size are hashed on the event loop (SHA-256 and CRC-32 of 256 KiB
+#: take ~0.3 ms here): starting a worker thread costs more than that (DESIGN §6), and a
+#: batch of small transfers (``benchmarks/send_many.py``) would pay it per file.
+INLINE_HASH_MAX = 256 * 1024
 StreamFactory: TypeAlias = Callable[[], AsyncIterable[bytes]]
 _ONE_SHOT_HINT: Final = (
     "pass a path or bytes, or a StreamSource factory (a callable returning a fresh iterable)"
@@ -322,6 +326,8 @@ class _OpenedBytes(OpenedSource):
     def chunks(self, hasher: Hasher | None, chunk_size: int) -> ChunkStream:
         if hasher is None and self.immutable:
             return _SliceStream(self._view, chunk_size)
+        if self.size <= INLINE_HASH_MAX:
+            return _SliceStream(self._view, chunk_size, hasher=hasher, copy=not self.immutable)
         reader = ChunkReader(self._read_at, self.size, hasher=hasher, chunk_size=chunk_size)
         return _ReaderStream(reader)
 
@@ -329,6 +335,8 @@ class _OpenedBytes(OpenedSource):
         self, algorithm: ChecksumAlgorithm, progress: ProgressReporter | None = None
     ) -> PrePass:
         view, immutable = self._view, self.immutable
+        if view.nbytes <= INLINE_HASH_MAX:
+            return await _prehash_inline(view, algorithm, progress, immutable=immutable)
 
         def work(stop: threading.Event, advance: Advance) -> PrePass:
             hasher = algorithm.new()
@@ -350,12 +358,40 @@ class _OpenedBytes(OpenedSource):
         return await run_in_thread(work, progress=progress, name="cryptshare-upload-hash")
 
 
-class _SliceStream(ChunkStream):
-    """Zero-copy slices of an immutable buffer that needs no hashing."""
+async def _prehash_inline(
+    view: memoryview,
+    algorithm: ChecksumAlgorithm,
+    progress: ProgressReporter | None,
+    *,
+    immutable: bool,
+) -> PrePass:
+    """The pre-pass of a small buffer (at most :data:`INLINE_HASH_MAX`), on the loop."""
+    if progress is not None:
+        await progress.report(0)
+    hasher = algorithm.new()
+    crc = None if immutable else Crc32()
+    # A mutable buffer is copied once, so that both hashes see the same bytes.
+    data = view if immutable else view.tobytes()
+    hasher.update(data)
+    if crc is not None:
+        crc.update(data)
+    if progress is not None:
+        await progress.report(view.nbytes)
+    return PrePass(hasher.hexdigest(), crc.hexdigest() if crc is not None else None)
 
-    def __init__(self, view: memoryview, chunk_size: int) -> None:
+
+class _SliceStream(ChunkStream):
+    """Slices of a buffer: zero-copy for an immutable one; a small one (at most
+    :data:`INLINE_HASH_MAX`) may be hashed here, on the loop, a mutable one copied slice
+    by slice first so that the bytes hashed are the bytes sent."""
+
+    def __init__(
+        self, view: memoryview, chunk_size: int, *, hasher: Hasher | None = None, copy: bool = False
+    ) -> None:
         self._view = view
         self._chunk_size = chunk_size
+        self._hasher = hasher
+        self._copy = copy
         self._offset = 0
         self._done = False
 
@@ -363,10 +399,17 @@ class _SliceStream(ChunkStream):
         if self._done:
             raise StopAsyncIteration
         end = min(self._offset + self._chunk_size, self._view.nbytes)
-        piece = self._view[self._offset : end]
+        view = self._view[self._offset : end]
+        piece: bytes | memoryview = view.tobytes() if self._copy else view
         self._offset = end
         self._done = end >= self._view.nbytes
-        return ReadChunk(piece, end, final=self._done)
+        hasher = self._hasher
+        if hasher is None:
+            return ReadChunk(piece, end, final=self._done)
+        if piece:
+            hasher.update(piece)
+        digest = hasher.hexdigest() if self._done else None
+        return ReadChunk(piece, end, final=self._done, digest=digest)
 
     async def aclose(self) -> None:
         self._done = True

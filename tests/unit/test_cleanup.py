@@ -6,8 +6,20 @@ import asyncio
 
 import pytest
 
-from cryptshare_async import CleanupFailure
-from cryptshare_async._cleanup import Cleanups
+from cryptshare_async import CleanupFailure, _cleanup
+from cryptshare_async._cleanup import CLEANUP_ATTEMPTS, Cleanups
+from cryptshare_async._errors import (
+    ApiVersionUnsupportedError,
+    BadRequestError,
+    MalformedResponseError,
+    NotFoundError,
+    RateLimitedError,
+    RequestTimeoutError,
+    ResponseParseError,
+    ResponseTooLargeError,
+    ServerError,
+    TransportError,
+)
 
 
 class _Remover:
@@ -100,3 +112,105 @@ async def test_undo_late_undoes_a_request_that_succeeded_after_all() -> None:
     await cleanups.wait(task)
     assert undone == ["new-id"]  # nothing to undo, and no failure
     assert cleanups.failures == ()
+
+
+# ---------------------------------------------------------------- transient failures
+
+
+def _api(kind: type[Exception], status: int, retry_after: float | None = None) -> Exception:
+    return kind(
+        status=status,
+        error_code=None,
+        error_message="",
+        method="DELETE",
+        path="/api/x",
+        retry_after=retry_after,
+    )
+
+
+class _Flaky:
+    """Fails with each of ``errors`` in turn, then removes."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+        self.removed: list[str] = []
+
+    async def __call__(self, file_id: str) -> None:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        self.removed.append(file_id)
+
+
+@pytest.fixture
+def quick_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_cleanup, "_PAUSE", 0.001)
+
+
+def _transient_errors() -> list[Exception]:
+    return [
+        _api(ServerError, 500),
+        _api(RateLimitedError, 429, retry_after=0.01),
+        TransportError("connection reset"),
+        RequestTimeoutError("no answer"),
+        MalformedResponseError("truncated"),
+        ResponseParseError("garbled"),
+    ]
+
+
+@pytest.mark.parametrize("error", _transient_errors(), ids=lambda e: type(e).__name__)
+async def test_a_cleanup_rides_out_a_transient_failure(
+    error: Exception, quick_pauses: None
+) -> None:
+    cleanups = Cleanups(grace=5)
+    remove = _Flaky(error, error)
+    task = cleanups.remove_file("t1", "f1", remove)
+    assert await cleanups.wait(task) is False
+    assert remove.removed == ["f1"] and remove.calls == 3
+    assert cleanups.failures == ()
+
+
+async def test_a_cleanup_that_keeps_failing_is_recorded_after_its_attempts(
+    quick_pauses: None,
+) -> None:
+    cleanups = Cleanups(grace=10)
+    remove = _Flaky(*[_api(ServerError, 500) for _ in range(CLEANUP_ATTEMPTS + 2)])
+    task = cleanups.remove_file("t1", "f1", remove)
+    await cleanups.wait(task)
+    assert remove.calls == CLEANUP_ATTEMPTS and remove.removed == []
+    assert cleanups.failures == (CleanupFailure("file", "t1", "f1", "ServerError"),)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        _api(BadRequestError, 400),
+        ResponseTooLargeError("big", limit=1),
+        LookupError("a bug"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+async def test_a_cleanup_does_not_repeat_a_lasting_failure(error: Exception) -> None:
+    cleanups = Cleanups(grace=5)
+    remove = _Flaky(error)
+    task = cleanups.remove_file("t1", "f1", remove)
+    await cleanups.wait(task)
+    assert remove.calls == 1
+    assert [f.error for f in cleanups.failures] == [type(error).__name__]
+
+
+async def test_a_file_the_server_no_longer_has_counts_as_removed() -> None:
+    cleanups = Cleanups(grace=5)
+    remove = _Flaky(_api(NotFoundError, 404))
+    task = cleanups.remove_file("t1", "f1", remove)
+    await cleanups.wait(task)
+    assert remove.calls == 1 and cleanups.failures == ()
+
+
+async def test_an_unsupported_api_version_is_no_removal() -> None:
+    cleanups = Cleanups(grace=5)
+    remove = _Flaky(_api(ApiVersionUnsupportedError, 404))
+    task = cleanups.remove_file("t1", "f1", remove)
+    await cleanups.wait(task)
+    assert [f.error for f in cleanups.failures] == ["ApiVersionUnsupportedError"]

@@ -208,3 +208,33 @@ def test_server_id(value: object, ok: bool) -> None:
 def test_a_request_without_created_in_uses_its_own_path() -> None:
     request = ApiRequest("POST", "/things")
     assert protocol.created_id(request, answer("/api/things/A1")) == "A1"
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize(
+    "last",
+    [
+        "NEW-1",
+        "a.b_c~d",
+        "..",
+        ".",
+        "",
+        "a b",
+        "%2E%2E",
+        "NEW%2D1",
+        "x" * 200,
+        "x" * 201,
+        "ü",
+        "a?b",
+    ],
+)
+def test_the_quick_path_for_the_usual_answer_agrees_with_the_full_check(
+    name: str, last: str
+) -> None:
+    """``Location`` = the server root, the collection and one segment is decided without
+    parsing; a request URL with a query takes the full check, which must say the same."""
+    request, collection, url = CASES[name]
+    location = f"{ROOT}{collection}/{last}"
+    quick = protocol._location_id(request, location, url)
+    full = protocol._location_id(request, location, url + "?")
+    assert quick[0] == full[0]

@@ -198,8 +198,11 @@ async def test_file_shrinking_during_upload(
     assert stored_files(emu, session) == {}
 
 
-async def test_mutated_bytearray_is_detected(emu: Emulator, session: TransferSession) -> None:
-    buffer = bytearray(DATA)
+@pytest.mark.parametrize("size", [len(DATA), 100_000], ids=["in-a-thread", "on-the-loop"])
+async def test_mutated_bytearray_is_detected(
+    emu: Emulator, session: TransferSession, size: int
+) -> None:
+    buffer = bytearray(DATA[:size])
 
     def mutate(sent: int, total: int) -> None:
         if sent == 0:

@@ -14,7 +14,9 @@ from cryptshare_async import (
     CryptshareClient,
     Sender,
     ServerError,
+    _cleanup,
 )
+from cryptshare_async._cleanup import CLEANUP_ATTEMPTS
 from cryptshare_async.testing import Emulator, FaultRule
 
 from .conftest import ALICE, BOB, open_sessions, requests_sent
@@ -24,9 +26,18 @@ PUT = "*/files/*/content"
 REMOVE = "/api/users/*/transfer-sessions/*/files/*"
 
 
-def faults(emu: Emulator) -> None:
-    emu.add_fault(FaultRule(method="PUT", path=PUT, status=500, times=1))
-    emu.add_fault(FaultRule(method="DELETE", path=REMOVE, status=500, times=1))
+@pytest.fixture(autouse=True)
+def _quick_cleanup_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_cleanup, "_PAUSE", 0.01)
+
+
+def faults(emu: Emulator, files: int = 1) -> None:
+    """The upload fails, and so does every attempt of the clean-up to remove the file
+    (a clean-up rides out fewer failures: see ``test_soak.py``)."""
+    emu.add_fault(FaultRule(method="PUT", path=PUT, status=500, times=files))
+    emu.add_fault(
+        FaultRule(method="DELETE", path=REMOVE, status=500, times=files * CLEANUP_ATTEMPTS)
+    )
 
 
 async def test_finalize_refuses_a_session_with_a_file_left_behind(
@@ -55,8 +66,7 @@ async def test_finalize_refuses_a_session_with_a_file_left_behind(
 
 async def test_each_file_left_behind_is_named(emu: Emulator, alice: Sender) -> None:
     session = await alice.create_session(**WHO)  # type: ignore[arg-type]
-    emu.add_fault(FaultRule(method="PUT", path=PUT, status=500, times=2))
-    emu.add_fault(FaultRule(method="DELETE", path=REMOVE, status=500, times=2))
+    faults(emu, files=2)
     for name in ("a.bin", "b.bin"):
         with pytest.raises(ServerError):
             await session.upload(BytesSource(b"data", name=name))
