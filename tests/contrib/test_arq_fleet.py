@@ -258,8 +258,9 @@ async def test_a_fleet_sends_every_job_exactly_once_when_a_worker_is_killed(
         path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, "PYTHONPATH": path, "FLEET_CLIENT_ID": emu.client_id}
         port = str(URL(redis_url).port)
-        workers = [
-            await asyncio.create_subprocess_exec(
+
+        async def spawn() -> asyncio.subprocess.Process:
+            return await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-c",
                 _WORKER,
@@ -272,9 +273,20 @@ async def test_a_fleet_sends_every_job_exactly_once_when_a_worker_is_killed(
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )
-            for _ in range(3)
-        ]
+
+        # The worker to be killed starts alone, and its first uploads stall on the
+        # emulator: when the kill comes, with all three workers running, it surely holds
+        # jobs mid-run (sessions made, content on the way), which the other workers must
+        # then finish exactly once.
+        emu.add_fault(FaultRule(method="PUT", path="*/content", delay=20, times=5))
+        workers = [await spawn()]
         try:
+
+            async def uploads_stalled() -> bool:
+                return sum(r.method == "PUT" for r in emu.requests) >= 3
+
+            await _wait_for(uploads_stalled, 40, "the first worker's uploads")
+            workers += [await spawn(), await spawn()]
 
             async def some_sent() -> bool:
                 return len(emu.store.transfers) >= total // 5
