@@ -37,6 +37,8 @@ from cryptshare_async._converter import structure
 from cryptshare_async.testing import EmulatorConfig, FaultRule
 
 ROOT = Path(cryptshare_async.__file__).resolve().parents[1]
+#: The package's own source (not a virtual environment that may live inside the clone).
+PACKAGE_DIR = str(Path(cryptshare_async.__file__).resolve().parent)
 PACKAGES = [cryptshare_async, cryptshare_async.testing]
 
 
@@ -125,7 +127,7 @@ def test_exported_classes_and_functions_report_the_package_as_their_module(
             for attribute, member in vars(value).items():
                 function = getattr(member, "__func__", getattr(member, "fget", member))
                 code = getattr(function, "__code__", None)
-                if code is not None and code.co_filename.startswith(str(ROOT)):
+                if code is not None and code.co_filename.startswith(PACKAGE_DIR):
                     assert function.__module__ == package.__name__, f"{name}.{attribute}"
 
 
