@@ -51,6 +51,7 @@ from ._errors import (
 from ._models import ChecksumRow, TransferFile, TransferInfo
 from ._protocol import ApiRequest
 from ._scrub import redact, spellings
+from ._threads import Advance, Lane, run_in_thread
 from ._upload._hashing import resolve_algorithm
 from ._upload._progress import ProgressCallback, ProgressReporter
 from ._validation import path_segment
@@ -156,11 +157,13 @@ def _digests_match(expected: str, actual: bytes) -> bool:
 
 
 class _FileSink:
-    """Writes and hashes chunks in a worker thread, into a file opened exclusively.
+    """Hashes and writes chunks in order in a worker thread (the thread-worker kit's
+    :class:`~cryptshare_async._threads.Lane`), into a file opened exclusively.
 
-    A lock orders writes against :meth:`discard`, so a write still running in its thread
-    when the download is cancelled can neither write to a closed (or reused) descriptor
-    nor outlive the removal of the file.
+    Two chunks may be outstanding, so the next chunk is read from the network while the
+    last one is written. A lock orders writes against :meth:`discard`, so a write still
+    running in the thread when the download is cancelled can neither write to a closed
+    (or reused) descriptor nor outlive the removal of the file.
     """
 
     def __init__(self, path: Path, algorithm: str | None) -> None:
@@ -170,6 +173,7 @@ class _FileSink:
         self._hasher = hashlib.new(algorithm) if algorithm is not None else None
         self._lock = threading.Lock()
         self.size = 0
+        self._lane: Lane[bytes] = Lane(self._write, depth=2, name="cryptshare-download-writer")
 
     def _write(self, data: bytes) -> None:
         with self._lock:
@@ -184,9 +188,10 @@ class _FileSink:
             self.size += len(data)
 
     async def write(self, data: bytes) -> None:
-        await asyncio.to_thread(self._write, data)
+        """Hand ``data`` to the writer thread (waits while two chunks are outstanding)."""
+        await self._lane.aput(data)
 
-    def _finish(self) -> None:
+    def _finish(self, _stop: threading.Event, _advance: Advance) -> None:
         with self._lock:
             if self._fd is None:
                 raise DownloadError("the download was abandoned")
@@ -197,14 +202,18 @@ class _FileSink:
                 os.close(fd)
 
     async def finish(self) -> None:
-        """Flush to disk and close (the file is complete)."""
-        await asyncio.to_thread(self._finish)
+        """Wait for every chunk, flush to disk and close (the file is complete)."""
+        await self._lane.adrain()
+        await self._lane.aclose(discard=False)
+        await run_in_thread(self._finish, name="cryptshare-download-sync")
 
     def digest(self) -> bytes | None:
         return None if self._hasher is None else self._hasher.digest()
 
     def discard(self) -> None:
-        """Close and remove the file; waits for at most one chunk still being written."""
+        """Stop the writer, close and remove the file; waits for at most one chunk still
+        being written."""
+        self._lane.close(discard=True)
         with self._lock:
             fd, self._fd = self._fd, None
             if fd is not None:

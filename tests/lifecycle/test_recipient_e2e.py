@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,30 @@ async def test_cancelled_download_leaves_no_file(
     with pytest.raises(asyncio.CancelledError):
         await task
     assert listing(tmp_path) == []
+
+
+async def test_a_download_cancelled_mid_body_stops_its_writer_thread(
+    emu: Emulator, client: CryptshareClient, alice: Sender, tmp_path: Path
+) -> None:
+    big = {"big.bin": os.urandom(6 * 1024 * 1024)}
+    _, incoming = await sent(emu, client, alice, big)
+    (file,) = await incoming.files()
+    halfway = asyncio.Event()
+
+    async def stall(received: int, total: int) -> None:
+        if received >= 1024 * 1024:
+            halfway.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(incoming.download(file, tmp_path, progress=stall))
+    async with asyncio.timeout(10):
+        await halfway.wait()
+    assert any(t.name == "cryptshare-download-writer" for t in threading.enumerate())
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert listing(tmp_path) == []
+    assert not any(t.name.startswith("cryptshare-download") for t in threading.enumerate())
 
 
 async def test_unknown_transfer_id(client: CryptshareClient, tmp_path: Path) -> None:
