@@ -475,12 +475,4 @@ _EXPORTS: dict[str, str] = {
 }
 
 if not _typing.TYPE_CHECKING:  # mypy and IDEs see the imports above, not a catch-all
-
-    def __getattr__(name: str) -> object:
-        if name == "__test__":  # doctest: the public names' docstrings, found here
-            return _public.doctests(__name__, _EXPORTS)
-        return _public.load(__name__, _EXPORTS, name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    __getattr__, __dir__ = _public.lazy_module(__name__, _EXPORTS, __all__)

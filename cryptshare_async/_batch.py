@@ -51,7 +51,7 @@ from ._errors import (
 )
 from ._journal import JobHeldError, JobOutcome, Journal, JournalRecord
 from ._send_plan import SendPlan, make_plan, measure_sources
-from ._session_scope import check_timeout
+from ._session_scope import SessionDeletion, check_timeout
 from ._session_settings import SessionSettings
 from ._threads import wait_through_cancellation
 from ._transfer import Transfer
@@ -355,18 +355,8 @@ class _Job:
         fails and its record stays, so that the next run tries again instead of leaving
         it (with its content) behind; only a session of another token, which cannot be
         deleted, is left."""
-        session = self.sender.resume_session(tracking_id)
-        gone = False
-
-        async def delete() -> None:
-            nonlocal gone
-            try:
-                await session.delete()
-            except ApiVersionUnsupportedError:
-                raise
-            except NotFoundError:
-                gone = True  # deleted by the crashed run, expired, or finalized meanwhile
-
+        # Gone: deleted by the crashed run, expired, or finalized meanwhile.
+        delete = SessionDeletion(self.sender.resume_session(tracking_id))
         task = self.sender._client._cleanups.delete_session(tracking_id, delete)
         if await wait_through_cancellation(task):
             raise asyncio.CancelledError
@@ -388,7 +378,7 @@ class _Job:
                 f" {self.job.key!r}, could not be deleted ({reason}); nothing was sent"
                 " again: run the batch again later"
             )
-        return gone
+        return delete.gone
 
     def _recorded(self, outcome: JobOutcome) -> SendResult:
         return SendResult(

@@ -18,10 +18,10 @@ import contextlib
 import importlib
 import inspect
 import sys
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
-__all__ = ["claim", "doctests", "load"]
+__all__ = ["claim", "doctests", "lazy_module", "load"]
 
 
 def claim(namespace: MutableMapping[str, Any], package: str = "cryptshare_async") -> None:
@@ -41,6 +41,24 @@ def claim(namespace: MutableMapping[str, Any], package: str = "cryptshare_async"
             obj.__module__ = package
         elif inspect.isfunction(obj) and obj.__module__ == module:
             obj.__module__ = package
+
+
+def lazy_module(
+    package: str, exports: dict[str, str], public: Iterable[str]
+) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """The PEP 562 ``__getattr__`` and ``__dir__`` of a package whose public names
+    (``public``, its ``__all__``) load from ``exports`` on first access; ``__test__``
+    gives doctest the exported names' docstrings."""
+
+    def getattr_(name: str) -> object:
+        if name == "__test__":
+            return doctests(package, exports)
+        return load(package, exports, name)
+
+    def dir_() -> list[str]:
+        return sorted({*vars(sys.modules[package]), *public})
+
+    return getattr_, dir_
 
 
 def load(package: str, exports: dict[str, str], name: str) -> object:

@@ -147,6 +147,23 @@ def is_ended(session: TransferSession) -> bool:
     return getattr(session, "_ended", None) is not None
 
 
+class SessionDeletion:
+    """Deletes a session when awaited; one the server no longer has (404) counts as
+    deleted, and :attr:`gone` then says so. Run it through the client's clean-ups."""
+
+    def __init__(self, session: TransferSession) -> None:
+        self._session = session
+        self.gone = False
+
+    async def __call__(self) -> None:
+        try:
+            await self._session.delete()
+        except ApiVersionUnsupportedError:
+            raise
+        except NotFoundError:
+            self.gone = True
+
+
 async def discard_session(
     session: TransferSession, exc: BaseException, *, bound: float
 ) -> tuple[str, bool]:
@@ -159,17 +176,7 @@ async def discard_session(
     logged by the ``cryptshare_async.cleanup`` logger (tracking id and error type only)
     and noted on ``exc``.
     """
-    gone = False
-
-    async def delete() -> None:
-        nonlocal gone
-        try:
-            await session.delete()
-        except ApiVersionUnsupportedError:
-            raise
-        except NotFoundError:
-            gone = True
-
+    delete = SessionDeletion(session)
     cleanups = session.sender._client._cleanups
     task = cleanups.delete_session(session.tracking_id, delete)
     cancelled = await wait_through_cancellation(task, bound=bound)
@@ -179,7 +186,7 @@ async def discard_session(
     tracking_id = session.tracking_id
     failure = task.result() if task.done() and not task.cancelled() else None
     if task.done() and not task.cancelled() and failure is None:
-        if not gone:
+        if not delete.gone:
             return "deleted", cancelled
         exc.add_note(
             f"transfer session {tracking_id} no longer exists; if the failure came from"

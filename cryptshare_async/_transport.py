@@ -376,11 +376,7 @@ class AiohttpTransport:
         if failure is not None:
             raise failure
         assert resp is not None
-        try:
-            _check_head(resp, request)
-        except MalformedResponseError:
-            resp.close()
-            raise
+        _check_head(resp, request)  # closes the answer when it refuses it
         content = resp.content
 
         async def read(size: int) -> bytes:
